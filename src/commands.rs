@@ -1,0 +1,126 @@
+//! The maintenance commands (init, log, verify, rotate, cleanup, report): synchronous code
+//! over the store, with anyhow context at this edge. Each returns the process exit code:
+//! 0 success, 1 verify found damage; errors become 2 in `main`.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use serde_json::Value;
+
+use crate::cli::{Cli, Command, LogArgs};
+use crate::config::Config;
+use crate::store::retention;
+use crate::store::rotate::{self, Rotated};
+use crate::store::verify;
+use crate::store::writer::Appender;
+use crate::store::{NewEntry, Store};
+
+/// Exit code of a verify that found damage.
+pub const EXIT_FINDINGS: u8 = 1;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let config = match &cli.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    let dir = cli
+        .log_dir
+        .clone()
+        .unwrap_or_else(|| config.store.log_dir.clone());
+    let store = Store::new(dir, config.store.fsync);
+    let shown = store.layout.dir().display().to_string();
+    match cli.command {
+        Command::Init => {
+            let created = store.init().context("init failed")?;
+            if created {
+                println!("initialized audit store at {shown}");
+            } else {
+                println!("audit store at {shown} already exists; nothing changed");
+            }
+        }
+        Command::Log(args) => {
+            let appended = log(&store, args)?;
+            println!(
+                "logged seq {} (hash {})",
+                appended.last_seq,
+                &appended.last_hash[..16]
+            );
+        }
+        Command::Verify { json } => {
+            let v = verify::verify(&store.layout).context("verify could not run")?;
+            if json {
+                println!("{}", v.to_json());
+            } else {
+                print!("{}", v.to_text());
+            }
+            if !v.passed() {
+                return Ok(ExitCode::from(EXIT_FINDINGS));
+            }
+        }
+        Command::Rotate => match rotate::rotate(&store).context("rotate failed")? {
+            Rotated::Nothing => println!("nothing to rotate: {shown}/audit.jsonl holds no entries"),
+            Rotated::Archived(r) => {
+                let range = match (r.first_seq, r.last_seq) {
+                    (Some(a), Some(b)) => format!(", seq {a}..{b}"),
+                    _ => String::new(),
+                };
+                println!(
+                    "Rotated: {} ({} entries{range}, SHA-256: {}...)",
+                    r.archive,
+                    r.entries,
+                    &r.sha256[..16]
+                );
+            }
+        },
+        Command::Cleanup {
+            retention_days,
+            dry_run,
+        } => {
+            let days = retention_days.unwrap_or(config.retention.days);
+            let c =
+                retention::cleanup(&store, days, dry_run, Utc::now()).context("cleanup failed")?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            for e in &c.expired {
+                println!(
+                    "{verb} archive/{} (newest entry {}, {} days old)",
+                    e.archive, e.last_timestamp, e.age_days
+                );
+            }
+            for (name, why) in &c.undated {
+                eprintln!("warning: kept archive/{name}: {why}");
+            }
+            println!(
+                "{} archives {verb}, {} kept (retention {days} days){}",
+                c.expired.len(),
+                c.kept + c.undated.len(),
+                if dry_run {
+                    "; dry run, nothing changed"
+                } else {
+                    ""
+                }
+            );
+        }
+        Command::Report => {
+            let s = crate::report::summary(&store.layout, &config.report)
+                .context("report could not run")?;
+            println!("{}", serde_json::to_string_pretty(&s).context("report")?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn log(store: &Store, args: LogArgs) -> Result<crate::store::writer::Appended> {
+    let mut e = NewEntry::new(args.event_type, args.action);
+    e.user_id = Some(args.user);
+    e.resource = args.resource;
+    e.outcome = args.outcome.as_str().to_owned();
+    for (k, v) in args.details {
+        e.details.insert(k, Value::String(v));
+    }
+    let mut appender = Appender::open(store)?;
+    let appended = appender
+        .append(vec![e])
+        .context("could not append the entry")?;
+    appended.context("nothing appended")
+}

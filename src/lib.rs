@@ -1,0 +1,9 @@
+//! hipaa-audit: a syslog collector that keeps a tamper-evident, hash-chained HIPAA audit
+//! trail. See ARCHITECTURE.md for the module map and the data flow.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod report;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,19 @@
+//! Thin entry: parse the command line (accepting the blog post's flag spellings), set up
+//! tracing, dispatch, and map the result to an exit code (0 ok, 1 findings, 2 error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hipaa_audit::cli::{rewrite_seed_flags, Cli};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse_from(rewrite_seed_flags(std::env::args_os().collect()));
+    hipaa_audit::telemetry::init("warn");
+    match hipaa_audit::commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("hipaa-audit: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The only place a tracing subscriber is installed: the program's own diagnostics go to
+//! stderr (stdout carries command output), filtered by `RUST_LOG` (default: warnings).
+//! Nothing here ever logs entry contents (possible PHI).
+
+use tracing_subscriber::EnvFilter;
+
+pub fn init(default_level: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
