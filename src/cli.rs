@@ -242,13 +242,6 @@ mod tests {
             other => panic!("parsed as {other:?}"),
         }
         assert_eq!(cli.log_dir, Some(PathBuf::from("d")));
-        Cli::command_for_test();
-    }
-}
-
-impl Cli {
-    #[cfg(test)]
-    fn command_for_test() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }

@@ -20,7 +20,7 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub store: StoreConfig,
@@ -51,16 +51,6 @@ pub struct ReportConfig {
     /// After-hours window, hours 0-23 (UTC for now): start inclusive, end exclusive.
     pub after_hours_start: u32,
     pub after_hours_end: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            store: StoreConfig::default(),
-            retention: RetentionConfig::default(),
-            report: ReportConfig::default(),
-        }
-    }
 }
 
 impl Default for StoreConfig {

@@ -100,7 +100,10 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind.as_str(), self.file)?;
+        write!(f, "{}", self.kind.as_str())?;
+        if !self.file.is_empty() {
+            write!(f, " {}", self.file)?;
+        }
         if let Some(l) = self.line {
             write!(f, " line {l}")?;
         }
@@ -161,8 +164,10 @@ impl Verification {
             _ => String::new(),
         };
         s.push_str(&format!(
-            "checked {} entries{} in {} segments and {} manifest records\n",
-            self.entries_checked, range, self.segments_checked, self.manifest_records
+            "checked {}{range} in {} and {}\n",
+            count(self.entries_checked, "entry", "entries"),
+            count(self.segments_checked, "segment", "segments"),
+            count(self.manifest_records, "manifest record", "manifest records"),
         ));
         s
     }
@@ -178,6 +183,12 @@ impl Verification {
         obj.insert("valid".into(), self.passed().into());
         serde_json::to_string(&v).expect("json")
     }
+}
+
+/// The recorded head, and whether the walk has reached its seq.
+struct HeadCheck {
+    head: Option<head::Head>,
+    seen: bool,
 }
 
 /// Where the chain is expected to continue.
@@ -212,7 +223,7 @@ pub fn verify(layout: &Layout) -> Result<Verification, StoreError> {
             None
         }
     };
-    let mut head_seen = false;
+    let mut head = HeadCheck { head, seen: false };
 
     let segs = segments(layout, &archives);
     let mut exp = Expect {
@@ -226,7 +237,7 @@ pub fn verify(layout: &Layout) -> Result<Verification, StoreError> {
         if let SegmentKind::Archive(i) = seg.kind {
             // Bridge over archives that are deleted or missing before this one.
             for a in &archives[next_archive..i] {
-                bridge(layout, a, &mut exp, &mut v);
+                bridge(layout, a, &mut exp, &mut head, &mut v);
             }
             next_archive = i + 1;
             let a = &archives[i];
@@ -236,7 +247,7 @@ pub fn verify(layout: &Layout) -> Result<Verification, StoreError> {
             }
         } else {
             for a in &archives[next_archive..] {
-                bridge(layout, a, &mut exp, &mut v);
+                bridge(layout, a, &mut exp, &mut head, &mut v);
             }
             next_archive = archives.len();
             if seg.kind == SegmentKind::Unrecorded {
@@ -251,21 +262,18 @@ pub fn verify(layout: &Layout) -> Result<Verification, StoreError> {
                 exp.seq = None;
             }
         }
-        let facts = check_segment(
-            seg,
-            &mut exp,
-            &mut v,
-            &mut no_seq,
-            head.as_ref(),
-            &mut head_seen,
-        )?;
+        let facts = check_segment(seg, &mut exp, &mut v, &mut no_seq, &mut head)?;
         v.segments_checked += 1;
         if let SegmentKind::Archive(i) = seg.kind {
             check_record_facts(&archives[i], seg, &facts, &mut v);
+            if archives[i].rotate.is_none() {
+                // The blog post's script restarted the chain after each rotation.
+                exp.also = Some(chain::GENESIS);
+            }
         }
     }
     for a in &archives[next_archive..] {
-        bridge(layout, a, &mut exp, &mut v);
+        bridge(layout, a, &mut exp, &mut head, &mut v);
     }
     if no_seq > 0 {
         v.report(warn(
@@ -274,26 +282,37 @@ pub fn verify(layout: &Layout) -> Result<Verification, StoreError> {
             format!("{no_seq} entries have no seq (written by the blog post's script); their order is checked by the hash chain only"),
         ));
     }
-    if let Some(h) = head {
-        if !head_seen {
-            let end = match v.last_seq {
+    if let Some(h) = head.head {
+        if !head.seen {
+            // The trail's end: the last seq read, or bridged over deleted archives.
+            let end_seq = exp.last_seq;
+            let end = match end_seq {
                 Some(s) => format!("ends at seq {s}"),
                 None => "holds no entries".into(),
             };
-            let missing = v.last_seq.map_or(h.seq + 1, |s| h.seq.saturating_sub(s));
-            if v.last_seq.is_none_or(|s| s < h.seq) {
+            let missing = end_seq.map_or(h.seq + 1, |s| h.seq.saturating_sub(s));
+            if end_seq.is_none_or(|s| s < h.seq) {
                 v.report(damage(
                     Kind::Truncated,
                     "audit.head",
                     None,
                     Some(h.seq),
-                    format!("the newest entry written was seq {}, but the trail {end}: {missing} entries were removed from the end (truncation or rollback)", h.seq),
+                    format!(
+                        "the newest entry written was seq {}, but the trail {end}: {} removed from the end (truncation or rollback)",
+                        h.seq,
+                        count(missing, "entry was", "entries were")
+                    ),
                 ));
             }
         }
     }
     check_leftovers(layout, &manifest, &mut v);
     Ok(v)
+}
+
+/// `1 entry`, `2 entries`.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn damage(kind: Kind, file: &str, line: Option<u64>, seq: Option<u64>, message: String) -> Finding {
@@ -376,7 +395,13 @@ fn check_manifest_chain(manifest: &Manifest, v: &mut Verification) {
 
 /// An archive that is not read (deleted by retention, or missing): report it, and carry the
 /// chain over it using the manifest's record of its last entry.
-fn bridge(layout: &Layout, a: &ArchiveInfo, exp: &mut Expect, v: &mut Verification) {
+fn bridge(
+    layout: &Layout,
+    a: &ArchiveInfo,
+    exp: &mut Expect,
+    head: &mut HeadCheck,
+    v: &mut Verification,
+) {
     let file = format!("archive/{}", a.name);
     match &a.deleted {
         Some((line, d)) => v.report(warn(
@@ -404,6 +429,22 @@ fn bridge(layout: &Layout, a: &ArchiveInfo, exp: &mut Expect, v: &mut Verificati
                     a.line
                 ),
             ));
+        }
+    }
+    if let (Some(r), Some(h)) = (&a.rotate, &head.head) {
+        if let (Some(first), Some(last)) = (r.first_seq, r.last_seq) {
+            if (first..=last).contains(&h.seq) {
+                head.seen = true;
+                if h.seq == last && r.last_hash.as_deref() != Some(h.hash.as_str()) {
+                    v.report(damage(
+                        Kind::Truncated,
+                        "audit.head",
+                        None,
+                        Some(h.seq),
+                        format!("audit.head and the manifest's record of archive/{} disagree on the hash of seq {}: the trail was rewritten (rollback)", a.name, h.seq),
+                    ));
+                }
+            }
         }
     }
     match a.rotate.as_ref().map(|r| (r.last_hash.clone(), r.last_seq)) {
@@ -461,8 +502,7 @@ fn check_segment(
     exp: &mut Expect,
     v: &mut Verification,
     no_seq: &mut u64,
-    head: Option<&head::Head>,
-    head_seen: &mut bool,
+    head: &mut HeadCheck,
 ) -> Result<Facts, StoreError> {
     let mut facts = Facts::default();
     let mut reader = match LineReader::open(&seg.path) {
@@ -589,8 +629,8 @@ fn check_segment(
         if let (Some(e), Some(s)) = (exp.seq, seq) {
             if s > e {
                 moved.push(format!(
-                    "seq jumps to {s} where {e} was due ({} entries missing)",
-                    s - e
+                    "seq jumps to {s} where {e} was due ({} missing)",
+                    count(s - e, "entry", "entries")
                 ));
             } else if s < e {
                 moved.push(format!(
@@ -616,9 +656,9 @@ fn check_segment(
                 modified.join("; "),
             ));
         }
-        if let (Some(h), Some(s)) = (head, seq) {
+        if let (Some(h), Some(s)) = (&head.head, seq) {
             if s == h.seq {
-                *head_seen = true;
+                head.seen = true;
                 if stored_hash != Some(h.hash.as_str()) {
                     v.report(damage(
                         Kind::Truncated,

@@ -1,1 +1,12 @@
 mod canonical;
+mod cli;
+mod concurrency;
+mod fixture;
+mod interop;
+mod permissions;
+mod recovery;
+mod retention;
+mod seed_sequence;
+mod support;
+mod tamper;
+mod trail;

@@ -141,7 +141,7 @@ def rotate_logs(log_dir):
         archive_sha256 = hashlib.sha256(f.read()).hexdigest()
     manifest_entry = {
         "timestamp": now.isoformat() + "Z",
-        "archive": str(archive_path),
+        "archive": archive_path.name,
         "sha256": archive_sha256,
     }
     # Plain json.dumps (insertion order, not sort_keys), as in the seed.
