@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod ingest;
+pub mod parse;
 pub mod report;
 pub mod store;
 pub mod telemetry;
