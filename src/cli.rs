@@ -79,6 +79,36 @@ archive_unrecorded, manifest_modified, truncated. Warnings (torn_tail, quarantin
     },
     /// Print a JSON summary: totals by type, user and outcome, failed access, after-hours access, anomalies
     Report,
+    /// Run the syslog collector: RFC 5424/3164 over UDP, TCP and TLS into the audit store
+    #[command(
+        after_help = "With no addresses here or in --config, listens on UDP and TCP 127.0.0.1:5514.\n\
+Addresses on the command line replace the config's [listen] section.\n\
+Try it:  hipaa-audit serve   then, in another shell:  logger -n 127.0.0.1 -P 5514 -T hello\n\
+Stops on SIGTERM/SIGINT after draining open connections (limits.drain_timeout_secs)."
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Listen for syslog over UDP on ADDR (repeatable), e.g. 0.0.0.0:514
+    #[arg(long, value_name = "ADDR")]
+    pub udp: Vec<std::net::SocketAddr>,
+    /// Listen for syslog over TCP on ADDR (repeatable; LF and octet-counted framing)
+    #[arg(long, value_name = "ADDR")]
+    pub tcp: Vec<std::net::SocketAddr>,
+    /// Listen for syslog over TLS (RFC 5425) on ADDR (repeatable); needs --tls-cert and --tls-key
+    #[arg(long, value_name = "ADDR")]
+    pub tls: Vec<std::net::SocketAddr>,
+    /// PEM certificate chain for TLS
+    #[arg(long, value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS
+    #[arg(long, value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: when given, TLS senders must present a certificate signed by it
+    #[arg(long, value_name = "PEM")]
+    pub tls_client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::cli::{Cli, Command, LogArgs};
-use crate::config::Config;
+use crate::config::{Config, ListenConfig};
 use crate::store::retention;
 use crate::store::rotate::{self, Rotated};
 use crate::store::verify;
@@ -100,6 +100,25 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     ""
                 }
             );
+        }
+        Command::Serve(args) => {
+            let mut config = config;
+            if let Some(c) = args.tls_cert {
+                config.tls.cert = Some(c);
+            }
+            if let Some(k) = args.tls_key {
+                config.tls.key = Some(k);
+            }
+            if let Some(ca) = args.tls_client_ca {
+                config.tls.client_ca = Some(ca);
+            }
+            let cli_listen = ListenConfig {
+                udp: args.udp,
+                tcp: args.tcp,
+                tls: args.tls,
+            };
+            let listen = crate::serve::effective_listen(&cli_listen, &config.listen);
+            crate::serve::run(&config, listen, store)?;
         }
         Command::Report => {
             let s = crate::report::summary(&store.layout, &config.report)

@@ -2,6 +2,7 @@
 //! that names it), defaults for every key, then `validate()`. `conf/hipaa-audit.toml`
 //! documents every key; a test keeps the two in step.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -26,6 +27,60 @@ pub struct Config {
     pub store: StoreConfig,
     pub retention: RetentionConfig,
     pub report: ReportConfig,
+    pub listen: ListenConfig,
+    pub tls: TlsConfig,
+    pub limits: LimitsConfig,
+    pub parse: ParseConfig,
+}
+
+/// Where `serve` listens. Empty lists with no `--udp/--tcp/--tls` flags mean the embedded
+/// default: UDP and TCP on 127.0.0.1:5514.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenConfig {
+    pub udp: Vec<SocketAddr>,
+    pub tcp: Vec<SocketAddr>,
+    pub tls: Vec<SocketAddr>,
+}
+
+/// TLS (RFC 5425) certificate and key, and optionally the CA that client certificates must
+/// chain to (then only senders with such a certificate get in).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    pub client_ca: Option<PathBuf>,
+    pub handshake_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Open TCP and TLS connections at once; further ones wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Largest message kept whole; longer ones are kept truncated, with their length.
+    pub max_message_size: usize,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// On SIGTERM, how long open connections may go on sending before they are closed.
+    pub drain_timeout_secs: u64,
+    /// UDP socket receive buffer (SO_RCVBUF) in bytes; 0 keeps the system default.
+    pub udp_recv_buffer: usize,
+    /// Entries waiting for the writer; when full, TCP readers wait (backpressure).
+    pub queue_capacity: usize,
+    /// Most entries appended (and fsynced) as one batch.
+    pub batch_max: usize,
+    /// Seconds between the collector's counter lines in its log; 0 turns them off.
+    pub stats_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ParseConfig {
+    /// Zone of RFC 3164 timestamps, which carry none: "local", "UTC", "+05:30" or an IANA
+    /// name such as "America/New_York".
+    pub timezone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -51,6 +106,40 @@ pub struct ReportConfig {
     /// After-hours window, hours 0-23 (UTC for now): start inclusive, end exclusive.
     pub after_hours_start: u32,
     pub after_hours_end: u32,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert: None,
+            key: None,
+            client_ca: None,
+            handshake_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_connections: 1024,
+            max_message_size: 64 * 1024,
+            idle_timeout_secs: 600,
+            drain_timeout_secs: 5,
+            udp_recv_buffer: 8 * 1024 * 1024,
+            queue_capacity: 16 * 1024,
+            batch_max: 4096,
+            stats_interval_secs: 300,
+        }
+    }
+}
+
+impl Default for ParseConfig {
+    fn default() -> Self {
+        ParseConfig {
+            timezone: "local".into(),
+        }
+    }
 }
 
 impl Default for StoreConfig {
@@ -117,6 +206,23 @@ impl Config {
                 problems.push(format!("{key} must be an hour from 0 to 23, not {h}"));
             }
         }
+        if let Err(e) = self.parse.timezone.parse::<crate::parse::TimeZoneSetting>() {
+            problems.push(format!("parse.timezone: {e}"));
+        }
+        let l = &self.limits;
+        for (key, v) in [
+            ("limits.max_connections", l.max_connections),
+            ("limits.max_message_size", l.max_message_size),
+            ("limits.queue_capacity", l.queue_capacity),
+            ("limits.batch_max", l.batch_max),
+        ] {
+            if v == 0 {
+                problems.push(format!("{key} must be at least 1"));
+            }
+        }
+        if !self.listen.tls.is_empty() && (self.tls.cert.is_none() || self.tls.key.is_none()) {
+            problems.push("listen.tls needs tls.cert and tls.key".to_owned());
+        }
         if self.report.failed_access_threshold == 0 {
             problems.push("report.failed_access_threshold must be at least 1".to_owned());
         }
@@ -173,6 +279,13 @@ mod tests {
         // The example shows the production directory; everything else is the default.
         assert_eq!(c.store.log_dir, PathBuf::from("/var/log/hipaa"));
         c.store.log_dir = PathBuf::from(DEFAULT_LOG_DIR);
+        // ... and the production listeners and TLS files.
+        assert_eq!(c.listen.udp, vec!["0.0.0.0:514".parse().unwrap()]);
+        assert_eq!(c.listen.tls, vec!["0.0.0.0:6514".parse().unwrap()]);
+        assert!(c.tls.cert.is_some() && c.tls.key.is_some());
+        c.listen = ListenConfig::default();
+        c.tls.cert = None;
+        c.tls.key = None;
         assert_eq!(c, Config::default());
     }
 }

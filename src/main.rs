@@ -4,11 +4,16 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hipaa_audit::cli::{rewrite_seed_flags, Cli};
+use hipaa_audit::cli::{rewrite_seed_flags, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(rewrite_seed_flags(std::env::args_os().collect()));
-    hipaa_audit::telemetry::init("warn");
+    let level = if matches!(cli.command, Command::Serve(_)) {
+        "info"
+    } else {
+        "warn"
+    };
+    hipaa_audit::telemetry::init(level);
     match hipaa_audit::commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -3,6 +3,9 @@
 //! [`framing`]; nothing here touches files or parses syslog.
 
 pub mod framing;
+pub mod tcp;
+pub mod tls;
+pub mod udp;
 
 use std::net::SocketAddr;
 

@@ -51,6 +51,7 @@ pub mod fsio;
 pub mod head;
 pub mod lock;
 pub mod manifest;
+pub mod rawline;
 pub mod reader;
 pub mod retention;
 pub mod rotate;

@@ -27,7 +27,7 @@ use serde_json::Value;
 use super::manifest::{ArchiveInfo, Content, Manifest};
 use super::reader::{segments, Segment, SegmentKind};
 use super::segment::LineReader;
-use super::{chain, head, rotate, Layout, StoreError};
+use super::{chain, head, rawline, rotate, Layout, StoreError};
 
 /// Findings kept in memory; more are counted.
 pub const MAX_FINDINGS: usize = 1000;
@@ -565,13 +565,9 @@ fn check_segment(
             }
             continue;
         }
-        let obj = match serde_json::from_slice::<Value>(line.bytes) {
-            Ok(Value::Object(o)) => o,
-            other => {
-                let why = match other {
-                    Err(e) => e.to_string(),
-                    _ => "not a JSON object".into(),
-                };
+        let entry = match read_entry(line.bytes, &mut scratch) {
+            Ok(e) => e,
+            Err(why) => {
                 v.report(damage(
                     Kind::EntryModified,
                     &seg.name,
@@ -584,39 +580,37 @@ fn check_segment(
                 continue;
             }
         };
-        let stored_hash = obj.get("hash").and_then(Value::as_str);
-        let stored_prev = obj.get("previous_hash").and_then(Value::as_str);
-        let seq = match obj.get("seq") {
-            None => {
+        let stored_hash = entry.hash.as_deref();
+        let stored_prev = entry.previous_hash.as_deref();
+        let seq = match entry.seq {
+            SeqField::Absent => {
                 *no_seq += 1;
                 None
             }
-            Some(s) => match s.as_u64() {
-                Some(n) => Some(n),
-                None => {
-                    v.report(damage(
-                        Kind::EntryModified,
-                        &seg.name,
-                        Some(line.number),
-                        None,
-                        "seq is not a whole number".into(),
-                    ));
-                    None
-                }
-            },
+            SeqField::Number(n) => Some(n),
+            SeqField::Invalid => {
+                v.report(damage(
+                    Kind::EntryModified,
+                    &seg.name,
+                    Some(line.number),
+                    None,
+                    "seq is not a whole number".into(),
+                ));
+                None
+            }
         };
         let mut modified = Vec::new();
         let mut moved = Vec::new();
-        match (stored_hash, stored_prev) {
-            (Some(h), Some(p)) => {
-                if chain::object_hash(&obj, p, &mut scratch) != h {
-                    modified.push(
-                        "its content does not match its hash (edited after it was written)"
-                            .to_owned(),
-                    );
-                }
-            }
-            _ => modified.push("it has no hash or previous_hash".to_owned()),
+        match entry.content {
+            LineState::Intact => {}
+            LineState::Edited => modified
+                .push("its content does not match its hash (edited after it was written)".to_owned()),
+            LineState::Reformatted => modified.push(
+                "the line is not in the form it was written in (reformatted, or a key added twice), \
+                 though its parsed content matches its hash"
+                    .to_owned(),
+            ),
+            LineState::NoHash => modified.push("it has no hash or previous_hash".to_owned()),
         }
         if let (Some(expected), Some(p)) = (&exp.previous_hash, stored_prev) {
             if p != expected && exp.also != Some(p) {
@@ -690,6 +684,76 @@ fn check_segment(
         facts.last_hash = stored_hash.map(str::to_owned);
     }
     Ok(facts)
+}
+
+/// What one line says, as far as the chain checks need it.
+struct EntryRead {
+    hash: Option<String>,
+    previous_hash: Option<String>,
+    seq: SeqField,
+    content: LineState,
+}
+
+enum SeqField {
+    Absent,
+    Number(u64),
+    Invalid,
+}
+
+enum LineState {
+    /// The line is exactly what was hashed.
+    Intact,
+    /// Its content does not match its hash.
+    Edited,
+    /// Parsed, it matches its hash, but the line's bytes are not the canonical form.
+    Reformatted,
+    NoHash,
+}
+
+/// Reads a line: from its raw bytes when it is canonical and its hash matches (the common
+/// case, no JSON tree built), else by parsing it, to tell an edit from a rewrite.
+fn read_entry(line: &[u8], scratch: &mut Vec<u8>) -> Result<EntryRead, String> {
+    if let Some(sc) = rawline::scan(line) {
+        if let (Some(h), Some(p)) = (sc.hash, sc.previous_hash) {
+            if sc.content_hash(p).as_slice() == h.as_bytes() {
+                let seq = match sc.seq {
+                    None => SeqField::Absent,
+                    Some(_) => sc.seq_number().map_or(SeqField::Invalid, SeqField::Number),
+                };
+                return Ok(EntryRead {
+                    hash: Some(h.to_owned()),
+                    previous_hash: Some(p.to_owned()),
+                    seq,
+                    content: LineState::Intact,
+                });
+            }
+        }
+    }
+    let obj = match serde_json::from_slice::<Value>(line) {
+        Ok(Value::Object(o)) => o,
+        Ok(_) => return Err("not a JSON object".into()),
+        Err(e) => return Err(e.to_string()),
+    };
+    let hash = obj.get("hash").and_then(Value::as_str).map(str::to_owned);
+    let previous_hash = obj
+        .get("previous_hash")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let seq = match obj.get("seq") {
+        None => SeqField::Absent,
+        Some(s) => s.as_u64().map_or(SeqField::Invalid, SeqField::Number),
+    };
+    let content = match (&hash, &previous_hash) {
+        (Some(h), Some(p)) if &chain::object_hash(&obj, p, scratch) == h => LineState::Reformatted,
+        (Some(_), Some(_)) => LineState::Edited,
+        _ => LineState::NoHash,
+    };
+    Ok(EntryRead {
+        hash,
+        previous_hash,
+        seq,
+        content,
+    })
 }
 
 /// The manifest's record of an archive must match what the archive holds.

@@ -355,3 +355,37 @@ proptest! {
         prop_assert!(!v.passed(), "{t:?} went unnoticed:\n{}", v.to_text());
     }
 }
+
+#[test]
+fn reformatted_line_is_reported() {
+    // Same content, another layout: stored lines are never rewritten, so this is damage.
+    let s = TestStore::new();
+    s.log_n(3);
+    let mut lines = s.active_lines();
+    lines[1] = lines[1].replace(", \"", ",\"");
+    s.write_active_lines(&lines);
+    let findings = s.assert_fail();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].starts_with("entry_modified audit.jsonl line 2 seq 1: the line is not in the form it was written in"), "{findings:?}");
+}
+
+#[test]
+fn duplicated_key_is_reported() {
+    // A JSON parser keeps the last of two equal keys; a reader that keeps the first would
+    // see the forged value. The line no longer matches what was hashed.
+    let s = TestStore::new();
+    s.log_n(3);
+    let mut lines = s.active_lines();
+    lines[1] = lines[1].replacen(
+        "{\"action\": ",
+        "{\"action\": \"deleted nothing\", \"action\": ",
+        1,
+    );
+    s.write_active_lines(&lines);
+    let findings = s.assert_fail();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].starts_with("entry_modified audit.jsonl line 2 seq 1"),
+        "{findings:?}"
+    );
+}

@@ -93,6 +93,10 @@ pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
 
 /// The verify output's warning lines of one kind.
 pub fn warnings<'a>(text: &'a str, kind: &str) -> Vec<&'a str> {
-    let prefix = format!("warning {kind} ");
-    text.lines().filter(|l| l.starts_with(&prefix)).collect()
+    // `warning KIND FILE ...: message`, or `warning KIND: message` when no file applies.
+    let with_file = format!("warning {kind} ");
+    let without = format!("warning {kind}:");
+    text.lines()
+        .filter(|l| l.starts_with(&with_file) || l.starts_with(&without))
+        .collect()
 }

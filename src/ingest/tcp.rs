@@ -1,0 +1,170 @@
+//! TCP and TLS syslog (RFC 6587 framing, RFC 5425): an accept loop capped by a semaphore,
+//! one task per connection reading frames until the sender closes, goes idle, or the drain
+//! deadline after SIGTERM passes. A sender's last frame without a trailing LF is kept.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use super::framing::{Frame, Framer};
+use super::{RawMessage, Transport};
+use crate::serve::intake::Intake;
+use crate::serve::stats::Stats;
+
+pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {what} {addr}"))
+}
+
+/// What every connection of a listener shares.
+#[derive(Clone)]
+pub struct Connections {
+    pub intake: Intake,
+    pub max_message: usize,
+    pub idle_timeout: Duration,
+    pub handshake_timeout: Duration,
+    /// Caps open connections across all TCP and TLS listeners.
+    pub slots: Arc<Semaphore>,
+    pub tracker: TaskTracker,
+    /// Cancelled when the drain deadline passes: open connections stop reading.
+    pub hard_stop: CancellationToken,
+}
+
+/// Accepts until `stop_accept`; each connection runs in its own tracked task.
+pub async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    conns: Connections,
+    stop_accept: CancellationToken,
+) {
+    let transport = if tls.is_some() {
+        Transport::Tls
+    } else {
+        Transport::Tcp
+    };
+    loop {
+        let permit = tokio::select! {
+            p = conns.slots.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => return },
+            _ = stop_accept.cancelled() => return,
+        };
+        let (sock, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop_accept.cancelled() => return,
+        };
+        Stats::add(&conns.intake.stats.connections, 1);
+        let _ = sock.set_nodelay(true);
+        let conns2 = conns.clone();
+        let tls = tls.clone();
+        let span = tracing::info_span!("conn", %peer, transport = transport.as_str());
+        conns.tracker.spawn(
+            async move {
+                let _permit = permit;
+                match tls {
+                    None => read_stream(sock, peer, Transport::Tcp, &conns2).await,
+                    Some(acceptor) => {
+                        match tokio::time::timeout(conns2.handshake_timeout, acceptor.accept(sock))
+                            .await
+                        {
+                            Ok(Ok(stream)) => {
+                                read_stream(stream, peer, Transport::Tls, &conns2).await
+                            }
+                            Ok(Err(e)) => {
+                                Stats::add(&conns2.intake.stats.tls_failures, 1);
+                                tracing::warn!(error = %e, "tls handshake failed");
+                            }
+                            Err(_) => {
+                                Stats::add(&conns2.intake.stats.tls_failures, 1);
+                                tracing::warn!("tls handshake timed out");
+                            }
+                        }
+                    }
+                }
+            }
+            .instrument(span),
+        );
+    }
+}
+
+/// Reads frames from one connection until it ends; everything framed is submitted.
+pub async fn read_stream<S: AsyncRead + Unpin>(
+    mut stream: S,
+    peer: SocketAddr,
+    transport: Transport,
+    conns: &Connections,
+) {
+    let mut framer = Framer::new(conns.max_message);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut frames: Vec<Frame> = Vec::new();
+    loop {
+        let read = tokio::select! {
+            biased;
+            _ = conns.hard_stop.cancelled() => {
+                tracing::info!("drain deadline passed; closing the connection");
+                break;
+            }
+            r = tokio::time::timeout(conns.idle_timeout, stream.read(&mut buf)) => r,
+        };
+        let n = match read {
+            Err(_) => {
+                tracing::info!("idle timeout; closing the connection");
+                break;
+            }
+            Ok(Ok(0)) => break,
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
+                // A TLS peer that closes without close_notify lands here too.
+                tracing::debug!(error = %e, "connection read ended");
+                break;
+            }
+        };
+        framer.push(&buf[..n], &mut frames);
+        if !frames.is_empty() && submit(&mut frames, peer, transport, conns).await.is_err() {
+            return;
+        }
+    }
+    framer.finish(&mut frames);
+    let _ = submit(&mut frames, peer, transport, conns).await;
+    Stats::add(
+        &conns.intake.stats.skipped_bytes,
+        framer.stats().skipped_bytes,
+    );
+}
+
+async fn submit(
+    frames: &mut Vec<Frame>,
+    peer: SocketAddr,
+    transport: Transport,
+    conns: &Connections,
+) -> Result<(), crate::serve::intake::Closed> {
+    let received = Utc::now();
+    let raws = frames
+        .drain(..)
+        .map(|f| RawMessage {
+            bytes: f.bytes,
+            peer,
+            transport,
+            received,
+            truncated_from: f.truncated_from,
+        })
+        .collect();
+    conns.intake.submit(raws).await
+}

@@ -1,0 +1,57 @@
+//! Where listeners hand what they read. `submit` runs the pipeline (parse, then the entry's
+//! fields) on the listener's own task, so parsing spreads over the runtime's threads while
+//! the writer thread only chains and writes, then queues the entries for the writer. It
+//! waits when the queue is full: that is the backpressure a slow disk puts on TCP senders.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::stats::Stats;
+use super::writer::Batch;
+use crate::ingest::RawMessage;
+use crate::parse::ParseOptions;
+use crate::pipeline;
+
+#[derive(Clone)]
+pub struct Intake {
+    tx: mpsc::Sender<Batch>,
+    pub stats: Arc<Stats>,
+    parse: Arc<ParseOptions>,
+}
+
+/// The writer is gone (it failed, or the collector is stopping).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed;
+
+impl Intake {
+    pub fn new(tx: mpsc::Sender<Batch>, stats: Arc<Stats>, parse: ParseOptions) -> Intake {
+        Intake {
+            tx,
+            stats,
+            parse: Arc::new(parse),
+        }
+    }
+
+    pub async fn submit(&self, raws: Vec<RawMessage>) -> Result<(), Closed> {
+        if raws.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Vec::with_capacity(raws.len());
+        let (mut unparsed, mut truncated) = (0, 0);
+        for raw in raws {
+            let (entry, flags) = pipeline::to_entry(raw, &self.parse);
+            unparsed += u64::from(flags.unparsed);
+            truncated += u64::from(flags.truncated);
+            batch.push(entry);
+        }
+        let n = batch.len() as u64;
+        Stats::add(&self.stats.received, n);
+        Stats::add(&self.stats.unparsed, unparsed);
+        Stats::add(&self.stats.truncated, truncated);
+        self.tx.send(batch).await.map_err(|_| {
+            Stats::add(&self.stats.dropped, n);
+            Closed
+        })
+    }
+}

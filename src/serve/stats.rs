@@ -1,0 +1,50 @@
+//! The collector's counters, shared by every listener and the writer, logged periodically
+//! and at exit. Counts only: never message contents.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Messages taken in (after framing), on any transport.
+    pub received: AtomicU64,
+    /// Entries appended to the store (fsynced per policy).
+    pub written: AtomicU64,
+    /// Messages that did not parse as RFC 5424 or 3164 (kept, marked unparsed).
+    pub unparsed: AtomicU64,
+    /// Messages longer than the maximum (kept truncated, with their length).
+    pub truncated: AtomicU64,
+    /// Bytes of oversize messages skipped after their kept part.
+    pub skipped_bytes: AtomicU64,
+    /// Messages lost: received but not written because the writer failed.
+    pub dropped: AtomicU64,
+    /// TCP and TLS connections accepted.
+    pub connections: AtomicU64,
+    /// TLS handshakes that failed or timed out.
+    pub tls_failures: AtomicU64,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// One structured log line with every counter.
+    pub fn log(&self, when: &'static str) {
+        tracing::info!(
+            when,
+            received = Self::get(&self.received),
+            written = Self::get(&self.written),
+            unparsed = Self::get(&self.unparsed),
+            truncated = Self::get(&self.truncated),
+            skipped_bytes = Self::get(&self.skipped_bytes),
+            dropped = Self::get(&self.dropped),
+            connections = Self::get(&self.connections),
+            tls_failures = Self::get(&self.tls_failures),
+            "counters"
+        );
+    }
+}

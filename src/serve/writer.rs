@@ -1,0 +1,60 @@
+//! The collector's single writer: a dedicated thread that owns the [`Appender`], takes
+//! entries from a bounded channel and appends them in batches, one write and one fsync per
+//! batch (group commit). Listeners wait when the channel is full, so a slow disk slows TCP
+//! senders instead of growing memory.
+//!
+//! A failed append is fatal: the thread stops, the queued entries are counted as dropped,
+//! and `fatal` is cancelled so the collector stops intake and exits non-zero (its service
+//! manager restarts it, and the store's recovery runs at the next open).
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::stats::Stats;
+use crate::store::writer::Appender;
+use crate::store::{NewEntry, Store, StoreError};
+
+/// What listeners send: the entries of one read (one TCP chunk, a burst of datagrams).
+pub type Batch = Vec<NewEntry>;
+
+pub fn spawn(
+    store: &Store,
+    mut rx: mpsc::Receiver<Batch>,
+    batch_max: usize,
+    stats: Arc<Stats>,
+    fatal: CancellationToken,
+) -> Result<JoinHandle<Result<(), StoreError>>, StoreError> {
+    let mut appender = Appender::open(store)?;
+    let handle = std::thread::Builder::new()
+        .name("hipaa-audit-writer".into())
+        .spawn(move || {
+            let mut batch: Vec<NewEntry> = Vec::with_capacity(batch_max);
+            while let Some(first) = rx.blocking_recv() {
+                batch.extend(first);
+                while batch.len() < batch_max {
+                    match rx.try_recv() {
+                        Ok(more) => batch.extend(more),
+                        Err(_) => break,
+                    }
+                }
+                let n = batch.len() as u64;
+                if let Err(e) = appender.append(std::mem::take(&mut batch)) {
+                    tracing::error!(error = %e, entries = n, "append failed; stopping intake");
+                    Stats::add(&stats.dropped, n);
+                    fatal.cancel();
+                    rx.close();
+                    while let Ok(rest) = rx.try_recv() {
+                        Stats::add(&stats.dropped, rest.len() as u64);
+                    }
+                    return Err(e);
+                }
+                Stats::add(&stats.written, n);
+            }
+            Ok(())
+        })
+        .map_err(StoreError::io("start writer thread", store.layout.dir()))?;
+    Ok(handle)
+}
