@@ -42,7 +42,7 @@ pub fn spawn(
                 }
                 let n = batch.len() as u64;
                 if let Err(e) = appender.append(std::mem::take(&mut batch)) {
-                    tracing::error!(error = %e, entries = n, "append failed; stopping intake");
+                    tracing::error!(error = %e.with_causes(), entries = n, "append failed; stopping intake");
                     Stats::add(&stats.dropped, n);
                     fatal.cancel();
                     rx.close();

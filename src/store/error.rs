@@ -26,6 +26,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The message with its causes, for logs: `cannot append to X: No space left on device`.
+    pub fn with_causes(&self) -> String {
+        let mut s = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            s.push_str(": ");
+            s.push_str(&e.to_string());
+            source = e.source();
+        }
+        s
+    }
+
     /// Builds a closure for `map_err` that names the operation and the file.
     pub fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> StoreError {
         let path = path.into();

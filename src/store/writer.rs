@@ -139,7 +139,7 @@ impl Appender {
                 hash: prev.clone(),
             },
         ) {
-            tracing::warn!(error = %e, "could not update audit.head; verify can then not detect a truncation of the newest entries");
+            tracing::warn!(error = %e.with_causes(), "could not update audit.head; verify can then not detect a truncation of the newest entries");
         }
         Ok(Some(Appended {
             first_seq,

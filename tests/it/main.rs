@@ -9,6 +9,8 @@ mod permissions;
 mod recovery;
 mod retention;
 mod seed_sequence;
+mod serve;
+mod serve_support;
 mod support;
 mod tamper;
 mod trail;
