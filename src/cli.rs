@@ -79,6 +79,16 @@ archive_unrecorded, manifest_modified, truncated. Warnings (torn_tail, quarantin
     },
     /// Print a JSON summary: totals by type, user and outcome, failed access, after-hours access, anomalies
     Report,
+    /// Show how syslog lines map to who / what / resource / outcome, and which rule matched
+    #[command(
+        after_help = "Reads one syslog message per line from FILE (or standard input with - or no FILE),\n\
+as the collector would receive it, and prints the entry fields it would get and the rule\n\
+that produced them, without writing anything. Lines copied from a log file, without a\n\
+<PRI> in front (e.g. from /var/log/auth.log), are read as if sent with <13>.\n\
+User rules come from --config ([[mapping.rules]]) and are tried before the built-in ones.\n\
+Example:  grep sshd /var/log/auth.log | hipaa-audit map --config /etc/hipaa-audit/hipaa-audit.toml"
+    )]
+    Map(MapArgs),
     /// Run the syslog collector: RFC 5424/3164 over UDP, TCP and TLS into the audit store
     #[command(
         after_help = "With no addresses here or in --config, listens on UDP and TCP 127.0.0.1:5514.\n\
@@ -87,6 +97,16 @@ Try it:  hipaa-audit serve   then, in another shell:  logger -n 127.0.0.1 -P 551
 Stops on SIGTERM/SIGINT after draining open connections (limits.drain_timeout_secs)."
     )]
     Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MapArgs {
+    /// File of syslog lines; - or nothing for standard input
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Print one JSON object per line instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Default, clap::Args)]

@@ -8,8 +8,10 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use serde_json::Value;
 
-use crate::cli::{Cli, Command, LogArgs};
+use crate::cli::{Cli, Command, LogArgs, MapArgs};
 use crate::config::{Config, ListenConfig};
+use crate::mapping::Mapper;
+use crate::parse::{self, ParseOptions};
 use crate::store::retention;
 use crate::store::rotate::{self, Rotated};
 use crate::store::verify;
@@ -120,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let listen = crate::serve::effective_listen(&cli_listen, &config.listen);
             crate::serve::run(&config, listen, store)?;
         }
+        Command::Map(args) => map_lines(&config, args)?,
         Command::Report => {
             let s = crate::report::summary(&store.layout, &config.report)
                 .context("report could not run")?;
@@ -127,6 +130,76 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `hipaa-audit map`: parse and map each input line, print the fields and the rule.
+fn map_lines(config: &Config, args: MapArgs) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let mapper = Mapper::with_rules(&config.mapping.rules)?;
+    let opts = ParseOptions {
+        timezone: config
+            .parse
+            .timezone
+            .parse()
+            .map_err(|e| anyhow::anyhow!("parse.timezone: {e}"))?,
+    };
+    let input: Box<dyn BufRead> = match args.input.as_deref() {
+        None => Box::new(std::io::stdin().lock()),
+        Some(p) if p.as_os_str() == "-" => Box::new(std::io::stdin().lock()),
+        Some(p) => Box::new(std::io::BufReader::new(
+            std::fs::File::open(p).with_context(|| format!("cannot read {}", p.display()))?,
+        )),
+    };
+    let now = Utc::now();
+    let mut out = std::io::stdout().lock();
+    for (i, line) in input.split(b'\n').enumerate() {
+        let line = line.context("cannot read input")?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() {
+            continue;
+        }
+        let text = if text.starts_with('<') {
+            text.to_owned()
+        } else {
+            format!("<13>{text}")
+        };
+        let parsed = parse::parse(&text, now, &opts);
+        let m = mapper.map(&parsed);
+        let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        if args.json {
+            let v = serde_json::json!({
+                "line": i + 1,
+                "rule": m.rule,
+                "format": parsed.format.as_str(),
+                "event_type": m.event_type.as_str(),
+                "user_id": m.user_id,
+                "action": m.action,
+                "resource": m.resource,
+                "outcome": m.outcome.as_str(),
+                "claimed_source": m.source_address,
+                "alert": m.severity,
+            });
+            writeln!(out, "{v}")?;
+        } else {
+            writeln!(
+                out,
+                "line {}: rule {} -> {} {} user={} action={} resource={} source={}{}",
+                i + 1,
+                m.rule,
+                m.event_type.as_str(),
+                m.outcome.as_str(),
+                shown(&m.user_id),
+                m.action
+                    .as_deref()
+                    .map_or("(message text)".to_owned(), |a| format!("{a:?}")),
+                shown(&m.resource),
+                shown(&m.source_address),
+                m.severity.map_or(String::new(), |s| format!(" alert={s}")),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn log(store: &Store, args: LogArgs) -> Result<crate::store::writer::Appended> {

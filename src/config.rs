@@ -31,6 +31,14 @@ pub struct Config {
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     pub parse: ParseConfig,
+    pub mapping: MappingConfig,
+}
+
+/// The sysadmin's own mapping rules (`[[mapping.rules]]`), tried before the built-in ones.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MappingConfig {
+    pub rules: Vec<crate::mapping::user::RuleConfig>,
 }
 
 /// Where `serve` listens. Empty lists with no `--udp/--tcp/--tls` flags mean the embedded
@@ -222,6 +230,15 @@ impl Config {
         }
         if !self.listen.tls.is_empty() && (self.tls.cert.is_none() || self.tls.key.is_none()) {
             problems.push("listen.tls needs tls.cert and tls.key".to_owned());
+        }
+        if let Err(e) = crate::mapping::Mapper::with_rules(&self.mapping.rules) {
+            problems.push(e.to_string());
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.mapping.rules {
+            if !names.insert(r.name.as_str()) {
+                problems.push(format!("mapping rule {:?} is defined twice", r.name));
+            }
         }
         if self.report.failed_access_threshold == 0 {
             problems.push("report.failed_access_threshold must be at least 1".to_owned());

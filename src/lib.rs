@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod ingest;
+pub mod mapping;
 pub mod parse;
 pub mod pipeline;
 pub mod report;

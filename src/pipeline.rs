@@ -1,17 +1,16 @@
-//! From a received message to an audit entry: parse, then fill the entry's fields. Pure: no
-//! I/O, no clock (the receive time comes with the message), never fails: a message that
-//! does not parse still becomes an entry, marked `unparsed`, with its raw text.
-//!
-//! Until the mapping stage lands, who/what/outcome are not read from the message:
-//! `user_id` is null, `action` is the message text (first line, capped), `outcome` unknown,
-//! `event_type` `unclassified`.
+//! From a received message to an audit entry: parse, map (who / what / resource /
+//! outcome), then fill the entry's fields. Pure: no I/O, no clock (the receive time comes
+//! with the message), never fails: a message that does not parse still becomes an entry,
+//! marked `unparsed`, with its raw text; a message no rule recognises is `unclassified`,
+//! with the message text as its action.
 
 use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::ingest::RawMessage;
+use crate::mapping::Mapper;
 use crate::parse::{self, Format, ParseOptions, Parsed};
-use crate::store::{NewEntry, Outcome};
+use crate::store::NewEntry;
 
 /// Longest `action` taken from a message, in characters (the whole text is in details.raw).
 pub const MAX_ACTION_CHARS: usize = 200;
@@ -23,7 +22,7 @@ pub struct Flags {
     pub truncated: bool,
 }
 
-pub fn to_entry(raw: RawMessage, opts: &ParseOptions) -> (NewEntry, Flags) {
+pub fn to_entry(raw: RawMessage, opts: &ParseOptions, mapper: &Mapper) -> (NewEntry, Flags) {
     let text = String::from_utf8_lossy(&raw.bytes);
     let invalid_utf8 = matches!(text, std::borrow::Cow::Owned(_));
     let parsed = parse::parse(&text, raw.received, opts);
@@ -31,14 +30,32 @@ pub fn to_entry(raw: RawMessage, opts: &ParseOptions) -> (NewEntry, Flags) {
         unparsed: parsed.format == Format::Unparsed,
         truncated: raw.truncated_from.is_some(),
     };
+    let m = mapper.map(&parsed);
 
-    let mut e = NewEntry::new("unclassified", action_of(&parsed.message));
-    e.timestamp = raw.received;
-    e.outcome = Outcome::Unknown.as_str().to_owned();
-    e.hostname = parsed
-        .hostname
-        .clone()
-        .unwrap_or_else(|| raw.peer.ip().to_string());
+    let action = m.action.unwrap_or_else(|| action_of(&parsed.message));
+    // Built directly: `NewEntry::new` would ask the clock and this host's name.
+    let mut e = NewEntry {
+        timestamp: raw.received,
+        event_type: m.event_type.as_str().to_owned(),
+        user_id: m.user_id,
+        action,
+        resource: m.resource,
+        outcome: m.outcome.as_str().to_owned(),
+        hostname: parsed
+            .hostname
+            .clone()
+            .unwrap_or_else(|| raw.peer.ip().to_string()),
+        details: Map::new(),
+        extra: Map::new(),
+    };
+    // The address the message names as the origin, apart from the peer that delivered it.
+    if let Some(addr) = m.source_address {
+        e.extra.insert("claimed_source".into(), addr.into());
+    }
+    if let Some(sev) = m.severity {
+        e.extra.insert("alert".into(), sev.into());
+    }
+    e.details.insert("mapping_rule".into(), m.rule.into());
     e.extra
         .insert("source_ip".into(), raw.peer.ip().to_string().into());
     e.extra.insert("source_port".into(), raw.peer.port().into());

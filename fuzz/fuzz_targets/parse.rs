@@ -1,5 +1,5 @@
-//! Fuzzes the intake path from bytes to audit entries: framing, syslog parsing and the
-//! pipeline that fills an entry's fields, then the canonical serialization the store hashes.
+//! Fuzzes the intake path from bytes to audit entries: framing, syslog parsing, mapping and
+//! the pipeline that fills an entry's fields, then the canonical serialization the store hashes.
 //! Invariants: nothing panics, every frame becomes exactly one entry, and the entry keeps
 //! the frame's text (lossily decoded) in `details.raw`.
 
@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use chrono::{TimeZone, Utc};
 use hipaa_audit::ingest::framing::Framer;
 use hipaa_audit::ingest::{RawMessage, Transport};
+use hipaa_audit::mapping::Mapper;
 use hipaa_audit::parse::ParseOptions;
 use hipaa_audit::pipeline;
 use hipaa_audit::store::canonical;
@@ -23,10 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let peer: SocketAddr = "127.0.0.1:5514".parse().unwrap();
     let received = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 30).unwrap();
     let opts = ParseOptions { timezone: "America/New_York".parse().unwrap() };
+    let mapper = Mapper::builtin();
     for frame in frames {
         let text = String::from_utf8_lossy(&frame.bytes).into_owned();
         let raw = RawMessage { bytes: frame.bytes, peer, transport: Transport::Tcp, received, truncated_from: frame.truncated_from };
-        let (entry, _) = pipeline::to_entry(raw, &opts);
+        let (entry, _) = pipeline::to_entry(raw, &opts, &mapper);
         assert_eq!(entry.details.get("raw").and_then(|v| v.as_str()), Some(text.as_str()));
         let obj = entry.into_object(0);
         let mut out = Vec::new();

@@ -1,15 +1,16 @@
-//! Where listeners hand what they read. `submit` runs the pipeline (parse, then the entry's
-//! fields) on the listener's own task, so parsing spreads over the runtime's threads while
+//! Where listeners hand what they read. `submit` runs the pipeline (parse, map, then the
+//! entry's fields) on the listener's own task, so parsing spreads over the runtime's threads while
 //! the writer thread only chains and writes, then queues the entries for the writer. It
 //! waits when the queue is full: that is the backpressure a slow disk puts on TCP senders.
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 use super::stats::Stats;
 use super::writer::Batch;
 use crate::ingest::RawMessage;
+use crate::mapping::Mapper;
 use crate::parse::ParseOptions;
 use crate::pipeline;
 
@@ -18,6 +19,10 @@ pub struct Intake {
     tx: mpsc::Sender<Batch>,
     pub stats: Arc<Stats>,
     parse: Arc<ParseOptions>,
+    mapper: Arc<Mapper>,
+    /// Entries the queue may hold (limits.queue_capacity).
+    slots: Arc<Semaphore>,
+    capacity: usize,
 }
 
 /// The writer is gone (it failed, or the collector is stopping).
@@ -25,11 +30,21 @@ pub struct Intake {
 pub struct Closed;
 
 impl Intake {
-    pub fn new(tx: mpsc::Sender<Batch>, stats: Arc<Stats>, parse: ParseOptions) -> Intake {
+    pub fn new(
+        tx: mpsc::Sender<Batch>,
+        stats: Arc<Stats>,
+        parse: ParseOptions,
+        mapper: Mapper,
+        capacity: usize,
+    ) -> Intake {
+        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS);
         Intake {
             tx,
             stats,
             parse: Arc::new(parse),
+            mapper: Arc::new(mapper),
+            slots: Arc::new(Semaphore::new(capacity)),
+            capacity,
         }
     }
 
@@ -40,7 +55,7 @@ impl Intake {
         let mut batch = Vec::with_capacity(raws.len());
         let (mut unparsed, mut truncated) = (0, 0);
         for raw in raws {
-            let (entry, flags) = pipeline::to_entry(raw, &self.parse);
+            let (entry, flags) = pipeline::to_entry(raw, &self.parse, &self.mapper);
             unparsed += u64::from(flags.unparsed);
             truncated += u64::from(flags.truncated);
             batch.push(entry);
@@ -49,6 +64,13 @@ impl Intake {
         Stats::add(&self.stats.received, n);
         Stats::add(&self.stats.unparsed, unparsed);
         Stats::add(&self.stats.truncated, truncated);
+        // Wait for room in the queue (a batch larger than the whole queue takes all of it).
+        let want = (batch.len().min(self.capacity)) as u32;
+        let slots = self.slots.clone().acquire_many_owned(want).await.ok();
+        let batch = Batch {
+            entries: batch,
+            slots,
+        };
         self.tx.send(batch).await.map_err(|_| {
             Stats::add(&self.stats.dropped, n);
             Closed

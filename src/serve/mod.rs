@@ -112,9 +112,12 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
     };
     let stats = Arc::new(Stats::default());
     let fatal = CancellationToken::new();
-    let (tx, rx) = mpsc::channel(limits.queue_capacity.div_ceil(64).max(4));
+    // The queue is bounded in entries by Intake's slots; the channel only needs room for
+    // that many batches.
+    let (tx, rx) = mpsc::channel(limits.queue_capacity.max(1));
     let writer = writer::spawn(&store, rx, limits.batch_max, stats.clone(), fatal.clone())?;
-    let intake = Intake::new(tx, stats.clone(), parse);
+    let mapper = crate::mapping::Mapper::with_rules(&config.mapping.rules)?;
+    let intake = Intake::new(tx, stats.clone(), parse, mapper, limits.queue_capacity);
 
     let stop_accept = CancellationToken::new();
     let tracker = TaskTracker::new();

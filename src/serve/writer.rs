@@ -10,15 +10,20 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 use super::stats::Stats;
 use crate::store::writer::Appender;
 use crate::store::{NewEntry, Store, StoreError};
 
-/// What listeners send: the entries of one read (one TCP chunk, a burst of datagrams).
-pub type Batch = Vec<NewEntry>;
+/// What listeners send: the entries of one read (one TCP chunk, a burst of datagrams),
+/// with the queue slots they hold until the writer has appended them. The slots bound the
+/// queue in entries, whatever the size of each batch.
+pub struct Batch {
+    pub entries: Vec<NewEntry>,
+    pub slots: Option<OwnedSemaphorePermit>,
+}
 
 pub fn spawn(
     store: &Store,
@@ -32,11 +37,16 @@ pub fn spawn(
         .name("hipaa-audit-writer".into())
         .spawn(move || {
             let mut batch: Vec<NewEntry> = Vec::with_capacity(batch_max);
+            let mut held = Vec::new();
             while let Some(first) = rx.blocking_recv() {
-                batch.extend(first);
+                batch.extend(first.entries);
+                held.push(first.slots);
                 while batch.len() < batch_max {
                     match rx.try_recv() {
-                        Ok(more) => batch.extend(more),
+                        Ok(more) => {
+                            batch.extend(more.entries);
+                            held.push(more.slots);
+                        }
                         Err(_) => break,
                     }
                 }
@@ -47,11 +57,12 @@ pub fn spawn(
                     fatal.cancel();
                     rx.close();
                     while let Ok(rest) = rx.try_recv() {
-                        Stats::add(&stats.dropped, rest.len() as u64);
+                        Stats::add(&stats.dropped, rest.entries.len() as u64);
                     }
                     return Err(e);
                 }
                 Stats::add(&stats.written, n);
+                held.clear(); // frees the queue slots: listeners may go on
             }
             Ok(())
         })

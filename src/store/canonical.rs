@@ -90,6 +90,45 @@ fn write_entries<'a>(
     out.push(b'}');
 }
 
+/// Writes `obj` like [`write_object_except`] and returns, for each of `markers` (sorted
+/// ascending), the offset in `out` where a member with that key would start in canonical
+/// order: the start of the first written member whose key sorts after the marker, or
+/// `None` when it would come last. Lets the writer hash an entry and then splice its
+/// `hash` and `previous_hash` in, with one serialization.
+pub fn write_object_marking<const N: usize>(
+    out: &mut Vec<u8>,
+    obj: &Map<String, Value>,
+    skip: &[&str],
+    markers: [&str; N],
+) -> [Option<usize>; N] {
+    let mut at = [None; N];
+    let mut entries: Vec<(&String, &Value)> = obj.iter().collect();
+    if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    out.push(b'{');
+    let mut first = true;
+    for (key, value) in entries {
+        if skip.contains(&key.as_str()) {
+            continue;
+        }
+        if !first {
+            out.extend_from_slice(b", ");
+        }
+        first = false;
+        for (i, m) in markers.iter().enumerate() {
+            if at[i].is_none() && key.as_str() > *m {
+                at[i] = Some(out.len());
+            }
+        }
+        write_str(out, key);
+        out.extend_from_slice(b": ");
+        write_value(out, value);
+    }
+    out.push(b'}');
+    at
+}
+
 /// Returns the canonical form of `value` as a `String` (always pure ASCII).
 pub fn to_string(value: &Value) -> String {
     let mut out = Vec::with_capacity(128);

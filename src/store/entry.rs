@@ -104,13 +104,30 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Replaces every non-integer number, at any depth, by its decimal string.
+/// Replaces every non-integer number, at any depth, by its decimal string. Values without
+/// a float (nearly all) are returned as they are, without rebuilding them.
 pub fn integers_only(v: Value) -> Value {
+    if !has_float(&v) {
+        return v;
+    }
+    rebuild_floats(v)
+}
+
+fn has_float(v: &Value) -> bool {
+    match v {
+        Value::Number(n) => n.is_f64(),
+        Value::Array(a) => a.iter().any(has_float),
+        Value::Object(o) => o.values().any(has_float),
+        _ => false,
+    }
+}
+
+fn rebuild_floats(v: Value) -> Value {
     match v {
         Value::Number(n) if n.is_f64() => Value::String(n.to_string()),
-        Value::Array(a) => Value::Array(a.into_iter().map(integers_only).collect()),
+        Value::Array(a) => Value::Array(a.into_iter().map(rebuild_floats).collect()),
         Value::Object(o) => {
-            Value::Object(o.into_iter().map(|(k, v)| (k, integers_only(v))).collect())
+            Value::Object(o.into_iter().map(|(k, v)| (k, rebuild_floats(v))).collect())
         }
         other => other,
     }

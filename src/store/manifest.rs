@@ -221,6 +221,44 @@ fn parse_line(raw: &[u8]) -> Content {
     }
 }
 
+/// The manifest as a writer last read it, reloaded only when the file changed (rotate and
+/// cleanup append to it; appends of entries never do), so the collector's writer does not
+/// re-read it for every batch.
+#[derive(Debug, Default)]
+pub struct Cached {
+    stamp: Option<Stamp>,
+    manifest: Manifest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    ino: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        len: m.len(),
+        ino: m.ino(),
+        modified: m.modified().ok(),
+    })
+}
+
+impl Cached {
+    /// The current manifest (torn tail moved aside first). Lock held.
+    pub fn get(&mut self, layout: &Layout) -> Result<&Manifest, StoreError> {
+        let now = stamp(&layout.manifest());
+        if now.is_none() || now != self.stamp {
+            self.manifest = Manifest::load_for_write(layout)?;
+            self.stamp = stamp(&layout.manifest());
+        }
+        Ok(&self.manifest)
+    }
+}
+
 /// Appends a chained record and fsyncs it. Lock held; `manifest` freshly loaded under it.
 pub fn append(layout: &Layout, manifest: &Manifest, record: &Record) -> Result<(), StoreError> {
     let mut obj = match serde_json::to_value(record).expect("records serialize") {

@@ -47,7 +47,7 @@ pub fn rotate(store: &Store) -> Result<Rotated, StoreError> {
     let path = layout.active();
     let active = fsio::open_append(&path)?;
     // Bring the store to a clean state first (torn tail, interrupted rotation).
-    super::writer::position_under_lock(store, &active)?;
+    super::writer::position_under_lock(store, &active, &mut manifest::Cached::default())?;
     let manifest = Manifest::load(layout)?;
     remove_stale_tmp(layout, &manifest)?;
     if active

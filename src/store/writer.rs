@@ -14,7 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::manifest::Manifest;
+use super::manifest::{self, Manifest};
 use super::{
     canonical, chain, fsio, head, lock::StoreLock, rotate, segment, FsyncPolicy, NewEntry, Store,
     StoreError,
@@ -59,7 +59,7 @@ pub struct Appender {
     file: File,
     ino: u64,
     head: File,
-    scratch: Vec<u8>,
+    manifest: manifest::Cached,
     out: Vec<u8>,
     poisoned: bool,
 }
@@ -80,7 +80,7 @@ impl Appender {
             file,
             ino,
             head,
-            scratch: Vec::with_capacity(1024),
+            manifest: manifest::Cached::default(),
             out: Vec::with_capacity(64 * 1024),
             poisoned: false,
         })
@@ -98,7 +98,7 @@ impl Appender {
         let path = layout.active();
         let _lock = StoreLock::acquire(&layout)?;
         self.reopen_if_replaced()?;
-        let pos = position_under_lock(&self.store, &self.file)?;
+        let pos = position_under_lock(&self.store, &self.file, &mut self.manifest)?;
         let before = self
             .file
             .metadata()
@@ -111,9 +111,8 @@ impl Appender {
         let mut prev = pos.previous_hash;
         let count = entries.len();
         for e in entries {
-            let mut obj = e.into_object(seq);
-            prev = chain::seal(&mut obj, &prev, &mut self.scratch);
-            canonical::write_object_except(&mut self.out, &obj, &[]);
+            let obj = e.into_object(seq);
+            prev = chain::write_sealed(&obj, &prev, &mut self.out);
             self.out.push(b'\n');
             seq += 1;
         }
@@ -171,15 +170,19 @@ impl Appender {
 
 /// Where the chain stands, read from disk. Lock held: finishes an interrupted rotation and
 /// moves a torn tail aside first.
-pub fn position_under_lock(store: &Store, file: &File) -> Result<Position, StoreError> {
+pub fn position_under_lock(
+    store: &Store,
+    file: &File,
+    cache: &mut manifest::Cached,
+) -> Result<Position, StoreError> {
     let layout = &store.layout;
     let path = layout.active();
-    let manifest = Manifest::load_for_write(layout)?;
+    let manifest = cache.get(layout)?;
     let mut tail = segment::scan_tail(file).map_err(StoreError::io("read", &path))?;
     if segment::recover_torn_tail(layout, &path, file, &tail)?.is_some() {
         tail = segment::scan_tail(file).map_err(StoreError::io("read", &path))?;
     }
-    if rotate::recover(layout, &manifest, file, &tail)? {
+    if rotate::recover(layout, manifest, file, &tail)? {
         tail = segment::scan_tail(file).map_err(StoreError::io("read", &path))?;
     }
     match &tail.last_line {
@@ -201,7 +204,7 @@ pub fn position_under_lock(store: &Store, file: &File) -> Result<Position, Store
                 Some(s) => s + 1,
                 // A log the seed's script wrote: number ours after its entries.
                 None => {
-                    base_seq(store, &manifest)?
+                    base_seq(store, manifest)?
                         + count_lines(&path).map_err(StoreError::io("read", &path))?
                 }
             };
@@ -210,7 +213,7 @@ pub fn position_under_lock(store: &Store, file: &File) -> Result<Position, Store
                 previous_hash: hash,
             })
         }
-        None => position_after_archives(store, &manifest),
+        None => position_after_archives(store, manifest),
     }
 }
 

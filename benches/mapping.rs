@@ -1,0 +1,71 @@
+//! Mapping throughput over a mixed corpus (the labelled auth lines of every sender family
+//! plus the mixed fixture): messages parsed once outside the timing, then
+//! `Mapper::builtin().map` per message. Goal: at least 1,000,000 lines/s on one core.
+//! A second benchmark times parse + map, what the collector does per message.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use hipaa_audit::mapping::Mapper;
+use hipaa_audit::parse::{parse, ParseOptions};
+
+fn corpus() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mapping");
+    let mut lines = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&f).expect("read fixture");
+        for l in text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        {
+            if name.starts_with("labelled_") {
+                if let Some(msg) = l.splitn(3, '\t').nth(2) {
+                    lines.push(msg.to_owned());
+                }
+            } else if name.ends_with(".log") {
+                lines.push(l.to_owned());
+            }
+        }
+    }
+    lines
+}
+
+fn bench(c: &mut Criterion) {
+    let lines = corpus();
+    let received: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let opts = ParseOptions {
+        timezone: "UTC".parse().unwrap(),
+    };
+    let parsed: Vec<_> = lines.iter().map(|l| parse(l, received, &opts)).collect();
+    let mapper = Mapper::builtin();
+    let mut g = c.benchmark_group("mapping");
+    g.throughput(Throughput::Elements(parsed.len() as u64));
+    g.bench_function(format!("map/{}_mixed_lines", parsed.len()), |b| {
+        b.iter(|| {
+            for p in &parsed {
+                black_box(mapper.map(black_box(p)));
+            }
+        })
+    });
+    g.bench_function(format!("parse_and_map/{}_mixed_lines", lines.len()), |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(mapper.map(&parse(black_box(l), received, &opts)));
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

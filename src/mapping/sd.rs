@@ -1,0 +1,272 @@
+//! RFC 5424 structured data written by applications: an EHR or in-house system that logs
+//! its own audit events as an SD-ELEMENT, e.g.
+//!
+//! ```text
+//! <86>1 2026-01-02T03:04:05Z ehr01.example.org ehr 4242 - [audit@32473 user="alice"
+//!   action="patient record read" resource="Patient/123" outcome="success" src="198.51.100.7"] ...
+//! ```
+//!
+//! (one line on the wire). The format for application authors is in `docs/app-logging.md`.
+//!
+//! # Which element is an audit event
+//!
+//! Any SD-ID (`audit@32473`, `ehr`, `myapp@99999`) except the IANA-registered `timeQuality`,
+//! `origin` and `meta`, when the element has a user parameter (`user`, `userid`, `user_id`,
+//! `usr`) or both `action` and `outcome`. Elements without those (`[exampleSDID@32473
+//! iut="3"]`, VMware's `[Originator@6876 ...]`, F5's, Juniper's `username=`) are not claimed
+//! and go on to the other families. The first such element wins. Parameter names are
+//! compared without regard to ASCII case. Cheap check: a message without structured data is
+//! declined at once.
+//!
+//! # Parameters read
+//!
+//! | field | parameters (first present, non-empty, `-` counts as absent) |
+//! |---|---|
+//! | user_id | `user`, `userid`, `user_id`, `usr`, then `username` |
+//! | action | `action` (ASCII lower-cased) |
+//! | resource | `resource`, `res`, `object`, `record` |
+//! | outcome | `outcome`, `result`, `status`: `success`, `succeeded`, `ok`, `true`, `allowed`, `granted`, `pass`, `1`... success; `failure`, `failed`, `fail`, `error`, `denied`, `false`, `blocked`, `0`... failure; anything else unknown |
+//! | event_type | `event_type`, `eventType`: one of `access`, `security`, `admin`, `system`, `network`, `unclassified`; otherwise inferred from the action (below) |
+//! | source_address | `src`, `ip`, `src_ip`, `srcip`, `client_ip`, `source_address`, `source`: the first that is an IP address; a host name only from `src`/`ip`/`client_ip` (a `source` of `web` is not an address) |
+//! | severity | `severity` = `high` or `critical` gives `high` |
+//!
+//! Inferred event_type: `security` when the action speaks of an alert, break-glass,
+//! emergency access, override or lockout; `admin` for password, account, role, permission,
+//! group or configuration changes; otherwise `access` (what applications audit is mostly
+//! logins and record access).
+//!
+//! Rule: `sd.<SD-ID>`, e.g. `sd.audit@32473`.
+
+use super::{text, EventType, Mapped};
+use crate::parse::{Parsed, SdElement};
+use crate::store::Outcome;
+
+const USER: &[&str] = &["user", "userid", "user_id", "usr"];
+const RESOURCE: &[&str] = &["resource", "res", "object", "record"];
+const OUTCOME: &[&str] = &["outcome", "result", "status"];
+const EVENT_TYPE: &[&str] = &["event_type", "eventtype"];
+const ADDR: &[&str] = &[
+    "src",
+    "ip",
+    "src_ip",
+    "srcip",
+    "client_ip",
+    "source_address",
+    "source",
+];
+/// Of [`ADDR`], the ones that name an address even when the value is a host name.
+const HOST_OK: &[&str] = &["src", "ip", "client_ip"];
+
+/// SD-IDs registered with IANA (RFC 5424 section 7): never an application's audit event.
+const REGISTERED: &[&str] = &["timeQuality", "origin", "meta"];
+
+pub fn map(p: &Parsed) -> Option<Mapped> {
+    if p.structured_data.is_empty() {
+        return None;
+    }
+    let el = p.structured_data.iter().find(|e| is_audit(e))?;
+
+    let action = param(el, &["action"]).map(str::to_ascii_lowercase);
+    let event_type = param(el, EVENT_TYPE)
+        .and_then(|t| EventType::parse(&t.to_ascii_lowercase()))
+        .unwrap_or_else(|| infer(action.as_deref().unwrap_or("")));
+    let mut m = Mapped::new(event_type, format!("sd.{}", el.id))
+        .outcome(param(el, OUTCOME).map_or(Outcome::Unknown, outcome));
+    if let Some(u) = param(el, USER).or_else(|| param(el, &["username"])) {
+        m = m.user(u);
+    }
+    if let Some(a) = action {
+        m = m.action(a);
+    }
+    if let Some(r) = param(el, RESOURCE) {
+        m = m.resource(r);
+    }
+    if let Some(a) = address(el) {
+        m = m.source(a);
+    }
+    if param(el, &["severity"])
+        .is_some_and(|s| s.eq_ignore_ascii_case("high") || s.eq_ignore_ascii_case("critical"))
+    {
+        m.severity = Some("high");
+    }
+    Some(m)
+}
+
+fn is_audit(e: &SdElement) -> bool {
+    if REGISTERED.contains(&e.id.as_str()) {
+        return false;
+    }
+    let has = |names: &[&str]| {
+        e.params
+            .iter()
+            .any(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+    };
+    has(USER) || (has(&["action"]) && has(&["outcome"]))
+}
+
+/// The first parameter named one of `names` (in the order of `names`) with a value.
+fn param<'a>(e: &'a SdElement, names: &[&str]) -> Option<&'a str> {
+    names.iter().find_map(|n| {
+        e.params
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+            .find(|v| !v.is_empty() && *v != "-")
+    })
+}
+
+fn outcome(v: &str) -> Outcome {
+    const OK: &[&str] = &[
+        "success",
+        "succeeded",
+        "successful",
+        "ok",
+        "true",
+        "yes",
+        "1",
+        "pass",
+        "passed",
+        "allow",
+        "allowed",
+        "granted",
+        "accepted",
+    ];
+    const FAIL: &[&str] = &[
+        "failure", "failed", "fail", "error", "false", "no", "0", "deny", "denied", "rejected",
+        "blocked", "refused",
+    ];
+    if OK.iter().any(|o| v.eq_ignore_ascii_case(o)) {
+        Outcome::Success
+    } else if FAIL.iter().any(|f| v.eq_ignore_ascii_case(f)) {
+        Outcome::Failure
+    } else {
+        Outcome::Unknown
+    }
+}
+
+fn address(e: &SdElement) -> Option<String> {
+    for n in ADDR {
+        if let Some(v) = param(e, &[n]) {
+            if let Some(ip) = text::ip(v) {
+                return Some(ip.to_string());
+            }
+        }
+    }
+    HOST_OK.iter().find_map(|n| {
+        param(e, &[n])
+            .filter(|v| !v.contains(char::is_whitespace))
+            .map(str::to_owned)
+    })
+}
+
+fn infer(action: &str) -> EventType {
+    let any = |words: &[&str]| words.iter().any(|w| action.contains(w));
+    if any(&[
+        "alert",
+        "break-glass",
+        "break glass",
+        "breakglass",
+        "emergency",
+        "override",
+        "locked out",
+        "lockout",
+    ]) {
+        EventType::Security
+    } else if any(&[
+        "password",
+        "account",
+        "role",
+        "permission",
+        "group",
+        "config",
+        "setting",
+    ]) {
+        EventType::Admin
+    } else {
+        EventType::Access
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parse, ParseOptions};
+    use chrono::{TimeZone, Utc};
+
+    fn p(sd: &str) -> Parsed {
+        let line = format!("<86>1 2026-01-02T03:04:05Z app.example.org app 1 - {sd} text");
+        parse(
+            &line,
+            Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 6).unwrap(),
+            &ParseOptions::default(),
+        )
+    }
+
+    #[test]
+    fn claims_only_elements_with_audit_params() {
+        assert_eq!(map(&p("-")), None);
+        assert_eq!(
+            map(&p("[meta sequenceId=\"1\"][origin ip=\"192.0.2.1\"]")),
+            None
+        );
+        assert_eq!(map(&p("[meta user=\"x\"]")), None);
+        assert_eq!(
+            map(&p("[exampleSDID@32473 iut=\"3\" eventID=\"1011\"]")),
+            None
+        );
+        assert_eq!(
+            map(&p("[junos@2636.1 username=\"N/A\" action=\"permit\"]")),
+            None
+        );
+        let m = map(&p(
+            "[meta sequenceId=\"1\"][app@32473 action=\"Export\" outcome=\"ok\"]",
+        ))
+        .unwrap();
+        assert_eq!(m.rule, "sd.app@32473");
+        assert_eq!(m.action.as_deref(), Some("export"));
+        assert_eq!(m.outcome, Outcome::Success);
+        assert_eq!(m.user_id, None);
+    }
+
+    #[test]
+    fn event_type_given_or_inferred() {
+        let m = map(&p("[a USER=\"bob\" action=\"password changed\"]")).unwrap();
+        assert_eq!(
+            (m.event_type, m.user_id.as_deref()),
+            (EventType::Admin, Some("bob"))
+        );
+        let m = map(&p(
+            "[a user=\"bob\" action=\"break-glass access\" severity=\"high\"]",
+        ))
+        .unwrap();
+        assert_eq!(
+            (m.event_type, m.severity),
+            (EventType::Security, Some("high"))
+        );
+        let m = map(&p(
+            "[a user=\"bob\" event_type=\"System\" action=\"login\"]",
+        ))
+        .unwrap();
+        assert_eq!(m.event_type, EventType::System);
+        let m = map(&p(
+            "[a user=\"bob\" event_type=\"weird\" action=\"login\" source=\"web\"]",
+        ))
+        .unwrap();
+        assert_eq!((m.event_type, m.source_address), (EventType::Access, None));
+        let m = map(&p("[a user=\"-\" src=\"ws-12.example.org\"]")).unwrap();
+        assert_eq!(
+            (m.user_id, m.source_address.as_deref()),
+            (None, Some("ws-12.example.org"))
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_params(id in "[a-z@0-9]{1,12}", k in "[a-zA-Z_]{1,10}", v in "\\PC{0,40}") {
+            let el = SdElement { id, params: vec![("user".into(), v.clone()), (k, v.clone()), ("src".into(), v)] };
+            let mut parsed = p("-");
+            parsed.structured_data = vec![el];
+            let _ = map(&parsed);
+        }
+    }
+}
