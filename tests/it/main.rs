@@ -9,6 +9,7 @@ mod map_linux;
 mod map_network;
 mod map_windows;
 mod mapping;
+mod mapping_e2e;
 mod parse_senders;
 mod permissions;
 mod recovery;
