@@ -13,6 +13,7 @@ use crate::ingest::RawMessage;
 use crate::mapping::Mapper;
 use crate::parse::ParseOptions;
 use crate::pipeline;
+use crate::store::entry::Prepared;
 
 #[derive(Clone)]
 pub struct Intake {
@@ -48,23 +49,30 @@ impl Intake {
         }
     }
 
-    pub async fn submit(&self, raws: Vec<RawMessage>) -> Result<(), Closed> {
-        if raws.is_empty() {
-            return Ok(());
-        }
+    /// Parses, maps and serializes messages (CPU only; runs on any runtime thread).
+    pub fn prepare(&self, raws: Vec<RawMessage>) -> Vec<Prepared> {
         let mut batch = Vec::with_capacity(raws.len());
         let (mut unparsed, mut truncated) = (0, 0);
         for raw in raws {
             let (entry, flags) = pipeline::to_entry(raw, &self.parse, &self.mapper);
             unparsed += u64::from(flags.unparsed);
             truncated += u64::from(flags.truncated);
-            batch.push(entry);
+            // Serialized here, on the I/O threads; the writer only chains and writes.
+            batch.push(entry.prepare());
         }
-        let n = batch.len() as u64;
-        Stats::add(&self.stats.received, n);
+        Stats::add(&self.stats.received, batch.len() as u64);
         Stats::add(&self.stats.unparsed, unparsed);
         Stats::add(&self.stats.truncated, truncated);
-        // Wait for room in the queue (a batch larger than the whole queue takes all of it).
+        batch
+    }
+
+    /// Queues prepared entries for the writer, waiting for room in the queue (a batch
+    /// larger than the whole queue takes all of it).
+    pub async fn send(&self, batch: Vec<Prepared>) -> Result<(), Closed> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let n = batch.len() as u64;
         let want = (batch.len().min(self.capacity)) as u32;
         let slots = self.slots.clone().acquire_many_owned(want).await.ok();
         let batch = Batch {
@@ -75,5 +83,14 @@ impl Intake {
             Stats::add(&self.stats.dropped, n);
             Closed
         })
+    }
+
+    /// [`prepare`](Self::prepare) then [`send`](Self::send), on the caller's task.
+    pub async fn submit(&self, raws: Vec<RawMessage>) -> Result<(), Closed> {
+        if raws.is_empty() {
+            return Ok(());
+        }
+        let batch = self.prepare(raws);
+        self.send(batch).await
     }
 }

@@ -14,14 +14,15 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 use super::stats::Stats;
+use crate::store::entry::Prepared;
 use crate::store::writer::Appender;
-use crate::store::{NewEntry, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// What listeners send: the entries of one read (one TCP chunk, a burst of datagrams),
 /// with the queue slots they hold until the writer has appended them. The slots bound the
 /// queue in entries, whatever the size of each batch.
 pub struct Batch {
-    pub entries: Vec<NewEntry>,
+    pub entries: Vec<Prepared>,
     pub slots: Option<OwnedSemaphorePermit>,
 }
 
@@ -36,7 +37,7 @@ pub fn spawn(
     let handle = std::thread::Builder::new()
         .name("hipaa-audit-writer".into())
         .spawn(move || {
-            let mut batch: Vec<NewEntry> = Vec::with_capacity(batch_max);
+            let mut batch: Vec<Prepared> = Vec::with_capacity(batch_max);
             let mut held = Vec::new();
             while let Some(first) = rx.blocking_recv() {
                 batch.extend(first.entries);
@@ -51,7 +52,7 @@ pub fn spawn(
                     }
                 }
                 let n = batch.len() as u64;
-                if let Err(e) = appender.append(std::mem::take(&mut batch)) {
+                if let Err(e) = appender.append_prepared(std::mem::take(&mut batch)) {
                     tracing::error!(error = %e.with_causes(), entries = n, "append failed; stopping intake");
                     Stats::add(&stats.dropped, n);
                     fatal.cancel();

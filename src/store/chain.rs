@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::canonical;
+use super::entry::Prepared;
 
 /// `previous_hash` of the first entry ever (and of the first manifest record).
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -81,6 +82,62 @@ pub fn write_sealed(obj: &Map<String, Value>, previous_hash: &str, out: &mut Vec
     hash
 }
 
+/// Appends the line of a prepared entry given its `seq` and `previous_hash` (no newline)
+/// and returns its hash: the content (the entry plus `seq`) is hashed piece by piece, then
+/// written with `hash` and `previous_hash` spliced in. Same bytes as [`write_sealed`] of the
+/// entry's object with `seq`.
+pub fn write_prepared(p: &Prepared, seq: u64, previous_hash: &str, out: &mut Vec<u8>) -> String {
+    let [at_hash, at_prev, at_seq] = p.at;
+    let seq_member = format!("\"seq\": {seq}");
+    let mut h = Sha256::new();
+    h.update(previous_hash.as_bytes());
+    h.update(b":");
+    emit(&p.bytes, &[(at_seq, seq_member.as_bytes())], |piece| {
+        h.update(piece)
+    });
+    let hash = hex::encode(h.finalize());
+    let hash_member = format!("\"hash\": \"{hash}\"");
+    let prev_member = format!("\"previous_hash\": \"{previous_hash}\"");
+    emit(
+        &p.bytes,
+        &[
+            (at_hash, hash_member.as_bytes()),
+            (at_prev, prev_member.as_bytes()),
+            (at_seq, seq_member.as_bytes()),
+        ],
+        |piece| out.extend_from_slice(piece),
+    );
+    hash
+}
+
+/// Feeds `object` (canonical bytes) to `sink` with `inserts` (members, in key order, each at
+/// the offset of the member it goes before, or `None` for the end) spliced in.
+fn emit(object: &[u8], inserts: &[(Option<usize>, &[u8])], mut sink: impl FnMut(&[u8])) {
+    let close = object.len() - 1; // the closing brace
+    let mut cursor = 0;
+    let mut members = close > 1; // the object already has members
+    for &(at, member) in inserts {
+        match at {
+            Some(pos) => {
+                sink(&object[cursor..pos]);
+                sink(member);
+                sink(b", ");
+                cursor = pos;
+            }
+            None => {
+                sink(&object[cursor..close]);
+                cursor = close;
+                if members {
+                    sink(b", ");
+                }
+                sink(member);
+            }
+        }
+        members = true;
+    }
+    sink(&object[cursor..]);
+}
+
 fn splice(out: &mut Vec<u8>, at: usize, text: String) {
     out.splice(at..at, text.into_bytes());
 }
@@ -96,6 +153,54 @@ pub fn is_hash(s: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn write_prepared_equals_seal_then_serialize() {
+        use crate::store::NewEntry;
+        let mut small = NewEntry::new("t", "a");
+        small.extra.insert("zzz".into(), 1.into());
+        small
+            .extra
+            .insert("aaa".into(), serde_json::json!({"seq": 9, "hash": "x"}));
+        for e in [NewEntry::new("access", "viewed"), small] {
+            for (seq, prev) in [(0, GENESIS), (12345, "ab".repeat(32).as_str())] {
+                let obj = e.clone().into_object(seq);
+                let mut expected = Vec::new();
+                let expected_hash = write_sealed(&obj, prev, &mut expected);
+                let mut out = Vec::new();
+                let hash = write_prepared(&e.clone().prepare(), seq, prev, &mut out);
+                assert_eq!(hash, expected_hash);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn emit_handles_every_insert_position() {
+        let collect = |obj: &[u8], ins: &[(Option<usize>, &[u8])]| {
+            let mut v = Vec::new();
+            emit(obj, ins, |p| v.extend_from_slice(p));
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(
+            collect(b"{}", &[(None, b"\"a\": 1"), (None, b"\"b\": 2")]),
+            "{\"a\": 1, \"b\": 2}"
+        );
+        assert_eq!(
+            collect(
+                b"{\"z\": 0}",
+                &[(Some(1), b"\"a\": 1"), (None, b"\"zz\": 2")]
+            ),
+            "{\"a\": 1, \"z\": 0, \"zz\": 2}"
+        );
+        assert_eq!(
+            collect(b"{\"m\": 0, \"z\": 0}", &[(Some(9), b"\"n\": 1")]),
+            "{\"m\": 0, \"n\": 1, \"z\": 0}"
+        );
+    }
 
     #[test]
     fn write_sealed_equals_seal_then_serialize() {

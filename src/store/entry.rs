@@ -5,6 +5,8 @@
 //! string, so the hash never depends on how a float is printed.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::canonical;
 use serde_json::{Map, Value};
 
 /// Written into every entry's `logger_version` (the seed wrote "1.0.0").
@@ -84,6 +86,42 @@ impl NewEntry {
         obj.insert("logger_version".into(), LOGGER_VERSION.into());
         obj.insert("seq".into(), seq.into());
         obj
+    }
+
+    /// Serializes the entry ahead of the writer (on the collector's I/O threads): its
+    /// canonical form without `seq`, `hash` and `previous_hash`, and where each goes.
+    pub fn prepare(self) -> Prepared {
+        let mut obj = self.into_object(0);
+        for k in ["seq", "hash", "previous_hash"] {
+            obj.remove(k);
+        }
+        let mut bytes = Vec::with_capacity(768);
+        let at = canonical::write_object_marking(&mut bytes, &obj, &[], Prepared::SLOTS);
+        Prepared { bytes, at }
+    }
+}
+
+/// An entry in canonical form but for the three fields only the writer knows. `hash` <
+/// `previous_hash` < `seq` in key order, so the writer splices them in at the recorded
+/// offsets ([`chain::write_prepared`](super::chain::write_prepared)) without parsing or
+/// re-serializing anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub(crate) bytes: Vec<u8>,
+    /// Offsets where the `hash`, `previous_hash` and `seq` members start (`None`: at the end).
+    pub(crate) at: [Option<usize>; 3],
+}
+
+impl Prepared {
+    pub(crate) const SLOTS: [&'static str; 3] = ["hash", "previous_hash", "seq"];
+
+    /// Size in bytes, for queue accounting.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 }
 

@@ -14,6 +14,7 @@ use std::os::unix::fs::MetadataExt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::entry::Prepared;
 use super::manifest::{self, Manifest};
 use super::{
     canonical, chain, fsio, head, lock::StoreLock, rotate, segment, FsyncPolicy, NewEntry, Store,
@@ -88,6 +89,16 @@ impl Appender {
 
     /// Chains and appends `entries` as one write. Returns `None` for an empty batch.
     pub fn append(&mut self, entries: Vec<NewEntry>) -> Result<Option<Appended>, StoreError> {
+        self.append_prepared(entries.into_iter().map(NewEntry::prepare).collect())
+    }
+
+    /// The one append path: entries already serialized ([`NewEntry::prepare`], done by
+    /// the collector on its I/O threads) get their seq and hashes and are written as one
+    /// write. Returns `None` for an empty batch.
+    pub fn append_prepared(
+        &mut self,
+        entries: Vec<Prepared>,
+    ) -> Result<Option<Appended>, StoreError> {
         if self.poisoned {
             return Err(StoreError::Poisoned);
         }
@@ -110,9 +121,8 @@ impl Appender {
         let mut seq = pos.next_seq;
         let mut prev = pos.previous_hash;
         let count = entries.len();
-        for e in entries {
-            let obj = e.into_object(seq);
-            prev = chain::write_sealed(&obj, &prev, &mut self.out);
+        for e in &entries {
+            prev = chain::write_prepared(e, seq, &prev, &mut self.out);
             self.out.push(b'\n');
             seq += 1;
         }

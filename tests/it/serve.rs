@@ -941,3 +941,23 @@ fn disk_full_stops_intake_loudly() {
     assert!(log.contains("append failed; stopping intake"), "{log}");
     assert!(log.contains("dropped=1"), "the loss is counted: {log}");
 }
+
+#[test]
+fn a_quiet_open_connection_is_not_held_back() {
+    // Senders like rsyslog keep their connection open: a message must reach the disk
+    // without waiting for more input or for the connection to close.
+    let mut server = Server::start(&["--tcp", "127.0.0.1:0"], None);
+    let mut conn = connect(server.tcp());
+    conn.write_all(b"<13>1 - host app - - - the only message on a connection that stays open\n")
+        .unwrap();
+    let entries = server.wait_for("the message, connection still open", WAIT, |es| {
+        es.len() == 1
+    });
+    assert_eq!(
+        entries[0]["action"],
+        "the only message on a connection that stays open"
+    );
+    drop(conn);
+    server.stop();
+    server.verify();
+}
