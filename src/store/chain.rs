@@ -42,50 +42,10 @@ pub fn seal(obj: &mut Map<String, Value>, previous_hash: &str, scratch: &mut Vec
     hash
 }
 
-/// Appends the sealed line `C(obj + hash + previous_hash)` (no newline) to `out` and returns
-/// the hash, serializing `obj` once: the content is written and hashed, then the two
-/// members are spliced in at their sorted places. Same bytes as [`seal`] then `C(obj)`.
-pub fn write_sealed(obj: &Map<String, Value>, previous_hash: &str, out: &mut Vec<u8>) -> String {
-    let start = out.len();
-    let [at_hash, at_prev] = canonical::write_object_marking(out, obj, &UNHASHED, UNHASHED);
-    let hash = link_hash(previous_hash, &out[start..]);
-    let member = |k: &str, v: &str| format!("\"{k}\": \"{v}\"");
-    let end = out.len() - 1; // the closing brace
-    let empty = end == start + 1;
-    match (at_hash, at_prev) {
-        (Some(h), Some(p)) => {
-            splice(
-                out,
-                p,
-                format!("{}, ", member("previous_hash", previous_hash)),
-            );
-            splice(out, h, format!("{}, ", member("hash", &hash)));
-        }
-        (Some(h), None) => {
-            splice(
-                out,
-                end,
-                format!(", {}", member("previous_hash", previous_hash)),
-            );
-            splice(out, h, format!("{}, ", member("hash", &hash)));
-        }
-        (None, _) => {
-            let sep = if empty { "" } else { ", " };
-            let both = format!(
-                "{sep}{}, {}",
-                member("hash", &hash),
-                member("previous_hash", previous_hash)
-            );
-            splice(out, end, both);
-        }
-    }
-    hash
-}
-
 /// Appends the line of a prepared entry given its `seq` and `previous_hash` (no newline)
 /// and returns its hash: the content (the entry plus `seq`) is hashed piece by piece, then
-/// written with `hash` and `previous_hash` spliced in. Same bytes as [`write_sealed`] of the
-/// entry's object with `seq`.
+/// written with `hash` and `previous_hash` spliced in. Same bytes as [`seal`] of the entry's
+/// object with `seq`, then `C(obj)`.
 pub fn write_prepared(p: &Prepared, seq: u64, previous_hash: &str, out: &mut Vec<u8>) -> String {
     let [at_hash, at_prev, at_seq] = p.at;
     let seq_member = format!("\"seq\": {seq}");
@@ -138,10 +98,6 @@ fn emit(object: &[u8], inserts: &[(Option<usize>, &[u8])], mut sink: impl FnMut(
     sink(&object[cursor..]);
 }
 
-fn splice(out: &mut Vec<u8>, at: usize, text: String) {
-    out.splice(at..at, text.into_bytes());
-}
-
 /// True for a 64-character lowercase hex string.
 pub fn is_hash(s: &str) -> bool {
     s.len() == 64
@@ -152,7 +108,6 @@ pub fn is_hash(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn write_prepared_equals_seal_then_serialize() {
@@ -164,9 +119,10 @@ mod tests {
             .insert("aaa".into(), serde_json::json!({"seq": 9, "hash": "x"}));
         for e in [NewEntry::new("access", "viewed"), small] {
             for (seq, prev) in [(0, GENESIS), (12345, "ab".repeat(32).as_str())] {
-                let obj = e.clone().into_object(seq);
+                let mut obj = e.clone().into_object(seq);
+                let expected_hash = seal(&mut obj, prev, &mut Vec::new());
                 let mut expected = Vec::new();
-                let expected_hash = write_sealed(&obj, prev, &mut expected);
+                canonical::write_object_except(&mut expected, &obj, &[]);
                 let mut out = Vec::new();
                 let hash = write_prepared(&e.clone().prepare(), seq, prev, &mut out);
                 assert_eq!(hash, expected_hash);
@@ -200,32 +156,5 @@ mod tests {
             collect(b"{\"m\": 0, \"z\": 0}", &[(Some(9), b"\"n\": 1")]),
             "{\"m\": 0, \"n\": 1, \"z\": 0}"
         );
-    }
-
-    #[test]
-    fn write_sealed_equals_seal_then_serialize() {
-        for v in [
-            json!({}),
-            json!({"a": 1}),
-            json!({"zzz": 1}),
-            json!({"a": 1, "i": 2}),
-            json!({"action": "x", "details": {"hash": "n"}, "hostname": "h", "outcome": "o", "resource": null, "seq": 3}),
-            json!({"p": 1}),
-            json!({"hash": "stale", "previous_hash": "stale", "x": 1}),
-        ] {
-            let obj = v.as_object().unwrap();
-            let mut sealed = obj.clone();
-            let expected_hash = seal(&mut sealed, GENESIS, &mut Vec::new());
-            let mut expected = Vec::new();
-            canonical::write_object_except(&mut expected, &sealed, &[]);
-            let mut out = b"prefix".to_vec();
-            let hash = write_sealed(obj, GENESIS, &mut out);
-            assert_eq!(hash, expected_hash, "{v}");
-            assert_eq!(
-                String::from_utf8(out[6..].to_vec()).unwrap(),
-                String::from_utf8(expected).unwrap(),
-                "{v}"
-            );
-        }
     }
 }
