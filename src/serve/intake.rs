@@ -54,11 +54,11 @@ impl Intake {
         let mut batch = Vec::with_capacity(raws.len());
         let (mut unparsed, mut truncated) = (0, 0);
         for raw in raws {
-            let (entry, flags) = pipeline::to_entry(raw, &self.parse, &self.mapper);
+            // Serialized here, on the I/O threads; the writer only chains and writes.
+            let (entry, flags) = pipeline::to_prepared(raw, &self.parse, &self.mapper);
             unparsed += u64::from(flags.unparsed);
             truncated += u64::from(flags.truncated);
-            // Serialized here, on the I/O threads; the writer only chains and writes.
-            batch.push(entry.prepare());
+            batch.push(entry);
         }
         Stats::add(&self.stats.received, batch.len() as u64);
         Stats::add(&self.stats.unparsed, unparsed);
