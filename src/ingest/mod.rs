@@ -3,6 +3,7 @@
 //! [`framing`]; nothing here touches files or parses syslog.
 
 pub mod framing;
+pub mod inflight;
 pub mod tcp;
 pub mod tls;
 pub mod udp;

@@ -2,7 +2,6 @@
 //! one task per connection reading frames until the sender closes, goes idle, or the drain
 //! deadline after SIGTERM passes. A sender's last frame without a trailing LF is kept.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +11,13 @@ use chrono::Utc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::framing::{Frame, Framer};
+use super::inflight::InFlight;
 use super::{RawMessage, Transport};
 use crate::serve::intake::Intake;
 use crate::serve::stats::Stats;
@@ -107,12 +106,8 @@ pub async fn accept_loop(
     }
 }
 
-/// Chunks of one connection being prepared at once: reading and framing go on while up to
-/// this many chunks are parsed, mapped and serialized in parallel tasks (so one busy sender
-/// uses both cores); their entries still reach the writer in the order they arrived.
-const IN_FLIGHT: usize = 4;
-
 /// Reads frames from one connection until it ends; everything framed is submitted, in order.
+/// Reading and framing go on while earlier chunks are prepared in parallel ([`InFlight`]).
 pub async fn read_stream<S: AsyncRead + Unpin>(
     mut stream: S,
     peer: SocketAddr,
@@ -122,14 +117,14 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
     let mut framer = Framer::new(conns.max_message);
     let mut buf = vec![0u8; 64 * 1024];
     let mut frames: Vec<Frame> = Vec::new();
-    let mut in_flight: VecDeque<(usize, JoinHandle<Vec<Prepared>>)> = VecDeque::new();
+    let mut in_flight = InFlight::new(conns.intake.clone());
     loop {
         // Whichever comes first: the drain deadline, the oldest chunk being ready (so a
         // quiet connection's last messages are not held back), or more bytes.
         let step = tokio::select! {
             biased;
             _ = conns.hard_stop.cancelled() => Step::Stop,
-            r = async { (&mut in_flight.front_mut().expect("checked non-empty").1).await }, if !in_flight.is_empty() => Step::Ready(r),
+            (count, r) = in_flight.next(), if !in_flight.is_empty() => Step::Ready(count, r),
             r = tokio::time::timeout(conns.idle_timeout, stream.read(&mut buf)) => Step::Read(r),
         };
         let n = match step {
@@ -137,9 +132,8 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
                 tracing::info!("drain deadline passed; closing the connection");
                 break;
             }
-            Step::Ready(r) => {
-                let (count, _) = in_flight.pop_front().expect("the awaited chunk");
-                if deliver(r, count, conns).await.is_err() {
+            Step::Ready(count, r) => {
+                if in_flight.deliver(count, r).await.is_err() {
                     return;
                 }
                 continue;
@@ -157,39 +151,28 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
             }
         };
         framer.push(&buf[..n], &mut frames);
-        if !frames.is_empty() {
-            in_flight.push_back(prepare(&mut frames, peer, transport, conns));
-            while in_flight.len() > IN_FLIGHT {
-                if send_oldest(&mut in_flight, conns).await.is_err() {
-                    return;
-                }
-            }
+        in_flight.start(raw_messages(&mut frames, peer, transport));
+        if in_flight.throttle().await.is_err() {
+            return;
         }
     }
     framer.finish(&mut frames);
-    if !frames.is_empty() {
-        in_flight.push_back(prepare(&mut frames, peer, transport, conns));
-    }
-    while !in_flight.is_empty() {
-        if send_oldest(&mut in_flight, conns).await.is_err() {
-            break;
-        }
-    }
+    in_flight.start(raw_messages(&mut frames, peer, transport));
+    let _ = in_flight.drain().await;
     Stats::add(
         &conns.intake.stats.skipped_bytes,
         framer.stats().skipped_bytes,
     );
 }
 
-/// Starts preparing the frames read so far on any runtime thread.
-fn prepare(
+/// The frames read so far, as messages received now.
+fn raw_messages(
     frames: &mut Vec<Frame>,
     peer: SocketAddr,
     transport: Transport,
-    conns: &Connections,
-) -> (usize, JoinHandle<Vec<Prepared>>) {
+) -> Vec<RawMessage> {
     let received = Utc::now();
-    let raws: Vec<RawMessage> = frames
+    frames
         .drain(..)
         .map(|f| RawMessage {
             bytes: f.bytes,
@@ -198,45 +181,12 @@ fn prepare(
             received,
             truncated_from: f.truncated_from,
         })
-        .collect();
-    let intake = conns.intake.clone();
-    (
-        raws.len(),
-        tokio::spawn(async move { intake.prepare(raws) }),
-    )
-}
-
-async fn send_oldest(
-    in_flight: &mut VecDeque<(usize, JoinHandle<Vec<Prepared>>)>,
-    conns: &Connections,
-) -> Result<(), crate::serve::intake::Closed> {
-    let Some((count, handle)) = in_flight.pop_front() else {
-        return Ok(());
-    };
-    deliver(handle.await, count, conns).await
+        .collect()
 }
 
 /// What woke a connection's loop.
 enum Step {
     Stop,
-    Ready(Result<Vec<Prepared>, tokio::task::JoinError>),
+    Ready(usize, Result<Vec<Prepared>, tokio::task::JoinError>),
     Read(Result<std::io::Result<usize>, tokio::time::error::Elapsed>),
-}
-
-/// Queues a prepared chunk for the writer.
-async fn deliver(
-    prepared: Result<Vec<Prepared>, tokio::task::JoinError>,
-    count: usize,
-    conns: &Connections,
-) -> Result<(), crate::serve::intake::Closed> {
-    match prepared {
-        Ok(batch) => conns.intake.send(batch).await,
-        Err(e) => {
-            // A panic while preparing would be a bug; the chunk's messages are lost: count
-            // and log it, loudly, rather than take the collector down.
-            tracing::error!(error = %e, "preparing messages failed");
-            Stats::add(&conns.intake.stats.dropped, count as u64);
-            Ok(())
-        }
-    }
 }

@@ -9,8 +9,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
+use super::inflight::InFlight;
 use super::{RawMessage, Transport};
 use crate::serve::intake::Intake;
+use crate::store::entry::Prepared;
 
 /// Datagrams taken in one go before handing them on.
 const BURST: usize = 256;
@@ -31,46 +33,71 @@ pub fn bind(addr: SocketAddr, recv_buffer: usize) -> Result<UdpSocket> {
     UdpSocket::from_std(s.into()).with_context(|| format!("cannot listen on udp {addr}"))
 }
 
-/// Receives until `stop`, then takes what the kernel already holds and returns.
+/// Receives until `stop`, then takes what the kernel already holds and returns. Bursts of
+/// datagrams are prepared in parallel ([`InFlight`]) while receiving goes on, and reach the
+/// writer in the order they arrived.
 pub async fn run(sock: UdpSocket, intake: Intake, max_message: usize, stop: CancellationToken) {
     let mut buf = vec![0u8; 65536];
+    let mut in_flight = InFlight::new(intake);
     loop {
-        let first = tokio::select! {
-            r = sock.recv_from(&mut buf) => r,
-            _ = stop.cancelled() => break,
+        let step = tokio::select! {
+            biased;
+            _ = stop.cancelled() => Step::Stop,
+            (count, r) = in_flight.next(), if !in_flight.is_empty() => Step::Ready(count, r),
+            r = sock.recv_from(&mut buf) => Step::Received(r),
         };
-        let mut raws = Vec::new();
-        match first {
-            Ok((n, peer)) => raws.extend(message(&buf[..n], peer, max_message)),
-            Err(e) => {
+        let first = match step {
+            Step::Stop => break,
+            Step::Ready(count, r) => {
+                if in_flight.deliver(count, r).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Step::Received(Ok((n, peer))) => message(&buf[..n], peer, max_message),
+            Step::Received(Err(e)) => {
                 tracing::warn!(error = %e, "udp receive failed");
                 continue;
             }
-        }
-        while raws.len() < BURST {
-            match sock.try_recv_from(&mut buf) {
-                Ok((n, peer)) => raws.extend(message(&buf[..n], peer, max_message)),
-                Err(_) => break,
-            }
-        }
-        if intake.submit(raws).await.is_err() {
+        };
+        let mut raws: Vec<RawMessage> = first.into_iter().collect();
+        burst(&sock, &mut buf, max_message, &mut raws);
+        in_flight.start(raws);
+        if in_flight.throttle().await.is_err() {
             return;
         }
     }
-    // Shutdown: what already arrived is not lost.
-    loop {
+    // Shutdown: what already arrived is not lost. Bounded, so a sender still flooding
+    // cannot hold the shutdown up (256 bursts are more than a receive buffer holds).
+    for _ in 0..256 {
         let mut raws = Vec::new();
-        while raws.len() < BURST {
-            match sock.try_recv_from(&mut buf) {
-                Ok((n, peer)) => raws.extend(message(&buf[..n], peer, max_message)),
-                Err(_) => break,
-            }
+        burst(&sock, &mut buf, max_message, &mut raws);
+        if raws.is_empty() {
+            break;
         }
-        let done = raws.len() < BURST;
-        if intake.submit(raws).await.is_err() || done {
+        in_flight.start(raws);
+        if in_flight.throttle().await.is_err() {
             return;
         }
     }
+    let _ = in_flight.drain().await;
+}
+
+/// Takes, without waiting, what the kernel holds, up to [`BURST`] datagrams.
+fn burst(sock: &UdpSocket, buf: &mut [u8], max_message: usize, raws: &mut Vec<RawMessage>) {
+    while raws.len() < BURST {
+        match sock.try_recv_from(buf) {
+            Ok((n, peer)) => raws.extend(message(&buf[..n], peer, max_message)),
+            Err(_) => break,
+        }
+    }
+}
+
+/// What woke the listener's loop.
+enum Step {
+    Stop,
+    Ready(usize, Result<Vec<Prepared>, tokio::task::JoinError>),
+    Received(std::io::Result<(usize, SocketAddr)>),
 }
 
 /// A datagram as a message: trailing LF, CR LF or NUL that some senders add are dropped;
