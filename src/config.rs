@@ -135,7 +135,7 @@ impl Default for LimitsConfig {
             idle_timeout_secs: 600,
             drain_timeout_secs: 5,
             udp_recv_buffer: 8 * 1024 * 1024,
-            queue_capacity: 4 * 1024,
+            queue_capacity: 2 * 1024,
             batch_max: 4096,
             stats_interval_secs: 300,
         }
