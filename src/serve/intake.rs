@@ -1,8 +1,8 @@
-//! Where listeners hand what they read. `submit` runs the pipeline (parse, map, then the
-//! entry's fields) on the listener's own task, so parsing spreads over the runtime's threads while
-//! the writer thread only chains and writes, then queues the entries for the writer. It
-//! waits when the queue is full: that is the backpressure a slow disk puts on TCP senders.
-
+//! Where listeners hand what they read. `prepare` runs the pipeline (parse, map, canonical
+//! bytes) in a task of its own ([`crate::ingest::inflight`]), so that work spreads over the
+//! runtime's threads while the writer thread only chains and writes; `send` queues the
+//! result for the writer and waits when the queue is full: that is the backpressure a slow
+//! disk puts on TCP senders.
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, Semaphore};
@@ -83,14 +83,5 @@ impl Intake {
             Stats::add(&self.stats.dropped, n);
             Closed
         })
-    }
-
-    /// [`prepare`](Self::prepare) then [`send`](Self::send), on the caller's task.
-    pub async fn submit(&self, raws: Vec<RawMessage>) -> Result<(), Closed> {
-        if raws.is_empty() {
-            return Ok(());
-        }
-        let batch = self.prepare(raws);
-        self.send(batch).await
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! udp/tcp/tls listeners (tokio, 2 worker threads)
-//!   -> framing -> RawMessage -> Intake::submit (parse -> entry fields)
+//!   -> framing -> RawMessage -> Intake::prepare in parallel tasks (parse -> map -> canonical bytes)
 //!   -> bounded channel -> writer thread (Appender: lock, chain, one write + fsync per batch)
 //! ```
 //!

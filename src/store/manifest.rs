@@ -101,7 +101,7 @@ impl Manifest {
     /// Reads the manifest; a missing file is an empty manifest.
     pub fn load(layout: &Layout) -> Result<Manifest, StoreError> {
         let path = layout.manifest();
-        let bytes = match segment::read_small(&path) {
+        let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Manifest::default()),
             Err(e) => return Err(StoreError::io("read", &path)(e)),

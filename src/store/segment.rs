@@ -6,7 +6,7 @@
 //! before cutting the active file back to its last whole line.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufRead, BufReader};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -189,15 +189,6 @@ impl LineReader {
             terminated,
         }))
     }
-}
-
-/// Reads a whole small file (the manifest) into memory.
-pub fn read_small(path: &Path) -> io::Result<Vec<u8>> {
-    let mut f = File::open(path)?;
-    let mut v = Vec::new();
-    f.seek(SeekFrom::Start(0))?;
-    f.read_to_end(&mut v)?;
-    Ok(v)
 }
 
 #[cfg(test)]

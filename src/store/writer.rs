@@ -197,19 +197,16 @@ pub fn position_under_lock(
     }
     match &tail.last_line {
         Some(line) => {
-            let meta = parse_meta(line).map_err(|reason| StoreError::CorruptTail {
+            let corrupt = |reason: String| StoreError::CorruptTail {
                 path: path.clone(),
                 line: count_lines(&path).unwrap_or(0),
                 reason,
-            })?;
-            let hash =
-                meta.hash
-                    .filter(|h| chain::is_hash(h))
-                    .ok_or_else(|| StoreError::CorruptTail {
-                        path: path.clone(),
-                        line: count_lines(&path).unwrap_or(0),
-                        reason: "no valid hash".into(),
-                    })?;
+            };
+            let meta = parse_meta(line).map_err(corrupt)?;
+            let hash = meta
+                .hash
+                .filter(|h| chain::is_hash(h))
+                .ok_or_else(|| corrupt("no valid hash".into()))?;
             let next_seq = match meta.seq {
                 Some(s) => s + 1,
                 // A log the seed's script wrote: number ours after its entries.

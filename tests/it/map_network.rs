@@ -3,23 +3,10 @@
 //! lines are written for this file from the vendors' documented formats (documentation
 //! addresses, invented users and hosts).
 
-use chrono::{DateTime, Utc};
 use hipaa_audit::mapping::{cef, network, EventType, Mapped, Mapper};
-use hipaa_audit::parse::{parse, ParseOptions, Parsed};
 use hipaa_audit::store::Outcome;
 
-fn p(line: &str) -> Parsed {
-    let received: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
-    parse(
-        line,
-        received,
-        &ParseOptions {
-            timezone: "UTC".parse().unwrap(),
-        },
-    )
-}
+use crate::support::parsed_utc as p;
 
 /// What a line must map to.
 struct Want<'a> {

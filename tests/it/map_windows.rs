@@ -2,23 +2,10 @@
 //! key=value), QRadar WinCollect and plain text, one test per sender. Every line is written
 //! for this file (invented accounts, example hosts, documentation addresses).
 
-use chrono::{DateTime, Utc};
 use hipaa_audit::mapping::{windows, EventType, Mapped, Mapper};
-use hipaa_audit::parse::{parse, ParseOptions, Parsed};
 use hipaa_audit::store::Outcome;
 
-fn parsed(line: &str) -> Parsed {
-    let received: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
-    parse(
-        line,
-        received,
-        &ParseOptions {
-            timezone: "UTC".parse().unwrap(),
-        },
-    )
-}
+use crate::support::parsed_utc as parsed;
 
 fn map(line: &str) -> Mapped {
     windows::map(&parsed(line)).unwrap_or_else(|| panic!("windows family declined: {line}"))

@@ -169,3 +169,14 @@ pub fn python3() -> Command {
 pub fn seed_script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/seed/seed_audit.py")
 }
+
+/// `line` parsed as received at 2026-06-15T12:00:00Z, RFC 3164 times read as UTC.
+pub fn parsed_utc(line: &str) -> hipaa_audit::parse::Parsed {
+    let received = chrono::DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let opts = hipaa_audit::parse::ParseOptions {
+        timezone: "UTC".parse().unwrap(),
+    };
+    hipaa_audit::parse::parse(line, received, &opts)
+}
