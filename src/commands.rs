@@ -2,6 +2,7 @@
 //! over the store, with anyhow context at this edge. Each returns the process exit code:
 //! 0 success, 1 verify found damage; errors become 2 in `main`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -32,47 +33,57 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         .unwrap_or_else(|| config.store.log_dir.clone());
     let store = Store::new(dir, config.store.fsync);
     let shown = store.layout.dir().display().to_string();
+    // Written, not printed: a closed pipe (`| head`) is an error `main` handles, not a panic.
+    let mut out = std::io::stdout();
     match cli.command {
         Command::Init => {
             let created = store.init().context("init failed")?;
             if created {
-                println!("initialized audit store at {shown}");
+                writeln!(out, "initialized audit store at {shown}")?;
             } else {
-                println!("audit store at {shown} already exists; nothing changed");
+                writeln!(
+                    out,
+                    "audit store at {shown} already exists; nothing changed"
+                )?;
             }
         }
         Command::Log(args) => {
             let appended = log(&store, args)?;
-            println!(
+            writeln!(
+                out,
                 "logged seq {} (hash {})",
                 appended.last_seq,
                 &appended.last_hash[..16]
-            );
+            )?;
         }
         Command::Verify { json } => {
             let v = verify::verify(&store.layout).context("verify could not run")?;
             if json {
-                println!("{}", v.to_json());
+                writeln!(out, "{}", v.to_json())?;
             } else {
-                print!("{}", v.to_text());
+                write!(out, "{}", v.to_text())?;
             }
             if !v.passed() {
                 return Ok(ExitCode::from(EXIT_FINDINGS));
             }
         }
         Command::Rotate => match rotate::rotate(&store).context("rotate failed")? {
-            Rotated::Nothing => println!("nothing to rotate: {shown}/audit.jsonl holds no entries"),
+            Rotated::Nothing => writeln!(
+                out,
+                "nothing to rotate: {shown}/audit.jsonl holds no entries"
+            )?,
             Rotated::Archived(r) => {
                 let range = match (r.first_seq, r.last_seq) {
                     (Some(a), Some(b)) => format!(", seq {a}..{b}"),
                     _ => String::new(),
                 };
-                println!(
+                writeln!(
+                    out,
                     "Rotated: {} ({} entries{range}, SHA-256: {}...)",
                     r.archive,
                     r.entries,
                     &r.sha256[..16]
-                );
+                )?;
             }
         },
         Command::Cleanup {
@@ -84,15 +95,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 retention::cleanup(&store, days, dry_run, Utc::now()).context("cleanup failed")?;
             let verb = if dry_run { "would delete" } else { "deleted" };
             for e in &c.expired {
-                println!(
+                writeln!(
+                    out,
                     "{verb} archive/{} (newest entry {}, {} days old)",
                     e.archive, e.last_timestamp, e.age_days
-                );
+                )?;
             }
             for (name, why) in &c.undated {
                 eprintln!("warning: kept archive/{name}: {why}");
             }
-            println!(
+            writeln!(
+                out,
                 "{} archives {verb}, {} kept (retention {days} days){}",
                 c.expired.len(),
                 c.kept + c.undated.len(),
@@ -101,7 +114,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     ""
                 }
-            );
+            )?;
         }
         Command::Serve(args) => {
             let mut config = config;
@@ -126,7 +139,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report => {
             let s = crate::report::summary(&store.layout, &config.report)
                 .context("report could not run")?;
-            println!("{}", serde_json::to_string_pretty(&s).context("report")?);
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&s).context("report")?
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

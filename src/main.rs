@@ -21,9 +21,18 @@ fn main() -> ExitCode {
     hipaa_audit::telemetry::init(level);
     match hipaa_audit::commands::run(cli) {
         Ok(code) => code,
+        // The reader went away (`hipaa-audit report | head`): nothing left to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hipaa-audit: error: {e:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

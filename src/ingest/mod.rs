@@ -8,6 +8,7 @@ pub mod tcp;
 pub mod tls;
 pub mod udp;
 
+use std::io;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
@@ -39,4 +40,18 @@ pub struct RawMessage {
     pub received: DateTime<Utc>,
     /// Set when `bytes` holds only the first part of a longer frame: the frame's full length.
     pub truncated_from: Option<usize>,
+}
+
+/// What to do about a failed bind, for the error message.
+pub fn bind_hint(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::AddrInUse => {
+            " (another collector or syslog daemon holds it: stop that, or choose another address with --udp/--tcp/--tls or [listen])"
+        }
+        io::ErrorKind::PermissionDenied => {
+            " (ports below 1024 need root or CAP_NET_BIND_SERVICE; or use a port above 1024)"
+        }
+        io::ErrorKind::AddrNotAvailable => " (this machine has no such address)",
+        _ => "",
+    }
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::Utc;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpListener;
@@ -24,9 +24,10 @@ use crate::serve::stats::Stats;
 use crate::store::entry::Prepared;
 
 pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {what} {addr}"))
+    TcpListener::bind(addr).await.map_err(|e| {
+        let hint = super::bind_hint(&e);
+        anyhow::Error::new(e).context(format!("cannot listen on {what} {addr}{hint}"))
+    })
 }
 
 /// What every connection of a listener shares.

@@ -28,8 +28,10 @@ pub fn bind(addr: SocketAddr, recv_buffer: usize) -> Result<UdpSocket> {
         }
     }
     s.set_nonblocking(true)?;
-    s.bind(&addr.into())
-        .with_context(|| format!("cannot listen on udp {addr}"))?;
+    s.bind(&addr.into()).map_err(|e| {
+        let hint = super::bind_hint(&e);
+        anyhow::Error::new(e).context(format!("cannot listen on udp {addr}{hint}"))
+    })?;
     UdpSocket::from_std(s.into()).with_context(|| format!("cannot listen on udp {addr}"))
 }
 
