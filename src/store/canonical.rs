@@ -156,12 +156,19 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let mut start = 0; // first byte not yet written
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if PLAIN[b as usize] {
-            i += 1;
-            continue;
+    loop {
+        // Plain runs are skipped eight bytes at a time; the word with the next special
+        // byte (or the short tail) is then walked byte by byte.
+        while let Some(word) = bytes.get(i..i + 8) {
+            if has_special(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
+                break;
+            }
+            i += 8;
         }
+        while i < bytes.len() && PLAIN[bytes[i] as usize] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else { break };
         out.extend_from_slice(&bytes[start..i]);
         if b < 0x80 {
             match b {
@@ -188,6 +195,23 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// True when any of the eight bytes of `x` is not [`PLAIN`]: below 0x20, `"`, `\`, 0x7F or
+/// above. Each test below is exact for "is there any such byte" (borrows only ever run
+/// from a byte that is itself a match).
+fn has_special(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let non_ascii = x & HIGH;
+    (below_space
+        | non_ascii
+        | has_zero(x ^ (ONES * u64::from(b'"')))
+        | has_zero(x ^ (ONES * u64::from(b'\\')))
+        | has_zero(x ^ (ONES * 0x7F)))
+        != 0
 }
 
 fn write_u_escape(out: &mut Vec<u8>, unit: u16) {
@@ -351,6 +375,27 @@ fn write_f64(out: &mut Vec<u8>, f: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_special_agrees_with_the_table() {
+        // Every byte value at every position of an otherwise plain word, then words of
+        // two arbitrary bytes (borrows between neighbours are where such tricks go wrong).
+        let plain = u64::from_le_bytes(*b"abcdefgh");
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut w = plain.to_le_bytes();
+                w[pos] = b;
+                assert_eq!(has_special(u64::from_le_bytes(w)), !PLAIN[b as usize]);
+            }
+        }
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let w = [a, b, b'x', a, b'y', b, a, b];
+                let expected = w.iter().any(|&c| !PLAIN[c as usize]);
+                assert_eq!(has_special(u64::from_le_bytes(w)), expected, "{w:?}");
+            }
+        }
+    }
     use serde_json::json;
 
     fn canon(v: Value) -> String {

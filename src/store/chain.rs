@@ -43,36 +43,52 @@ pub fn seal(obj: &mut Map<String, Value>, previous_hash: &str, scratch: &mut Vec
 }
 
 /// Appends the line of a prepared entry given its `seq` and `previous_hash` (no newline)
-/// and returns its hash: the content (the entry plus `seq`) is hashed piece by piece, then
-/// written with `hash` and `previous_hash` spliced in. Same bytes as [`seal`] of the entry's
-/// object with `seq`, then `C(obj)`.
-pub fn write_prepared(p: &Prepared, seq: u64, previous_hash: &str, out: &mut Vec<u8>) -> String {
+/// and returns its hash (lowercase hex): the content (the entry plus `seq`) is hashed piece
+/// by piece, then written with `hash` and `previous_hash` spliced in. Same bytes as [`seal`]
+/// of the entry's object with `seq`, then `C(obj)`. Allocates nothing: it runs once per
+/// entry on the collector's single writer thread.
+pub fn write_prepared(p: &Prepared, seq: u64, previous_hash: &str, out: &mut Vec<u8>) -> [u8; 64] {
     let [at_hash, at_prev, at_seq] = p.at;
-    let seq_member = format!("\"seq\": {seq}");
+    let mut digits = [0u8; 20];
+    let seq_member: [&[u8]; 2] = [b"\"seq\": ", decimal(seq, &mut digits)];
     let mut h = Sha256::new();
     h.update(previous_hash.as_bytes());
     h.update(b":");
-    emit(&p.bytes, &[(at_seq, seq_member.as_bytes())], |piece| {
-        h.update(piece)
-    });
-    let hash = hex::encode(h.finalize());
-    let hash_member = format!("\"hash\": \"{hash}\"");
-    let prev_member = format!("\"previous_hash\": \"{previous_hash}\"");
+    emit(&p.bytes, &[(at_seq, &seq_member)], |piece| h.update(piece));
+    let mut hash = [0u8; 64];
+    hex::encode_to_slice(h.finalize(), &mut hash).expect("32 bytes make 64 hex digits");
     emit(
         &p.bytes,
         &[
-            (at_hash, hash_member.as_bytes()),
-            (at_prev, prev_member.as_bytes()),
-            (at_seq, seq_member.as_bytes()),
+            (at_hash, &[b"\"hash\": \"", &hash, b"\""]),
+            (
+                at_prev,
+                &[b"\"previous_hash\": \"", previous_hash.as_bytes(), b"\""],
+            ),
+            (at_seq, &seq_member),
         ],
         |piece| out.extend_from_slice(piece),
     );
     hash
 }
 
-/// Feeds `object` (canonical bytes) to `sink` with `inserts` (members, in key order, each at
-/// the offset of the member it goes before, or `None` for the end) spliced in.
-fn emit(object: &[u8], inserts: &[(Option<usize>, &[u8])], mut sink: impl FnMut(&[u8])) {
+/// `n` in decimal, written into the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Feeds `object` (canonical bytes) to `sink` with `inserts` (members, in key order, each
+/// given as its pieces and placed at the offset of the member it goes before, or `None`
+/// for the end) spliced in.
+fn emit(object: &[u8], inserts: &[(Option<usize>, &[&[u8]])], mut sink: impl FnMut(&[u8])) {
     let close = object.len() - 1; // the closing brace
     let mut cursor = 0;
     let mut members = close > 1; // the object already has members
@@ -80,7 +96,7 @@ fn emit(object: &[u8], inserts: &[(Option<usize>, &[u8])], mut sink: impl FnMut(
         match at {
             Some(pos) => {
                 sink(&object[cursor..pos]);
-                sink(member);
+                member.iter().for_each(|piece| sink(piece));
                 sink(b", ");
                 cursor = pos;
             }
@@ -90,7 +106,7 @@ fn emit(object: &[u8], inserts: &[(Option<usize>, &[u8])], mut sink: impl FnMut(
                 if members {
                     sink(b", ");
                 }
-                sink(member);
+                member.iter().for_each(|piece| sink(piece));
             }
         }
         members = true;
@@ -125,7 +141,7 @@ mod tests {
                 canonical::write_object_except(&mut expected, &obj, &[]);
                 let mut out = Vec::new();
                 let hash = write_prepared(&e.clone().prepare(), seq, prev, &mut out);
-                assert_eq!(hash, expected_hash);
+                assert_eq!(std::str::from_utf8(&hash).unwrap(), expected_hash);
                 assert_eq!(
                     String::from_utf8(out).unwrap(),
                     String::from_utf8(expected).unwrap()
@@ -135,10 +151,25 @@ mod tests {
     }
 
     #[test]
+    fn decimal_writes_every_width() {
+        let mut buf = [0u8; 20];
+        for n in [0, 7, 10, 99, 1_000_000, u64::MAX] {
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
     fn emit_handles_every_insert_position() {
         let collect = |obj: &[u8], ins: &[(Option<usize>, &[u8])]| {
+            // Each member in two pieces, to check that pieces are joined.
+            let split: Vec<[&[u8]; 2]> = ins.iter().map(|(_, m)| [&m[..1], &m[1..]]).collect();
+            let ins: Vec<(Option<usize>, &[&[u8]])> = ins
+                .iter()
+                .zip(&split)
+                .map(|((at, _), pieces)| (*at, &pieces[..]))
+                .collect();
             let mut v = Vec::new();
-            emit(obj, ins, |p| v.extend_from_slice(p));
+            emit(obj, &ins, |p| v.extend_from_slice(p));
             String::from_utf8(v).unwrap()
         };
         assert_eq!(

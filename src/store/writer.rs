@@ -55,6 +55,9 @@ pub(crate) struct EntryMeta {
     pub timestamp: Option<String>,
 }
 
+/// Bytes of chained entries gathered before each write(2) within a batch.
+const CHUNK: usize = 128 * 1024;
+
 pub struct Appender {
     store: Store,
     file: File,
@@ -82,7 +85,7 @@ impl Appender {
             ino,
             head,
             manifest: manifest::Cached::default(),
-            out: Vec::with_capacity(64 * 1024),
+            out: Vec::with_capacity(CHUNK + 64 * 1024),
             poisoned: false,
         })
     }
@@ -116,22 +119,35 @@ impl Appender {
             .map_err(StoreError::io("stat", &path))?
             .len();
 
+        // Written in chunks of about CHUNK bytes while the batch is chained: the bytes are
+        // still in the CPU cache when the kernel copies them. A failed write truncates the
+        // file back to where this batch began, so no part of it stays.
+        let fail = |this: &mut Self, e: std::io::Error| {
+            this.poisoned = true;
+            let _ = this.file.set_len(before);
+            StoreError::io("append to", &path)(e)
+        };
+        use std::io::Write;
         self.out.clear();
         let first_seq = pos.next_seq;
         let mut seq = pos.next_seq;
         let mut prev = pos.previous_hash;
         let count = entries.len();
         for e in &entries {
-            prev = chain::write_prepared(e, seq, &prev, &mut self.out);
+            let hash = chain::write_prepared(e, seq, &prev, &mut self.out);
             self.out.push(b'\n');
+            prev.clear();
+            prev.push_str(std::str::from_utf8(&hash).expect("hex digits"));
             seq += 1;
+            if self.out.len() >= CHUNK {
+                if let Err(e) = self.file.write_all(&self.out) {
+                    return Err(fail(self, e));
+                }
+                self.out.clear();
+            }
         }
-
-        use std::io::Write;
         if let Err(e) = self.file.write_all(&self.out) {
-            self.poisoned = true;
-            let _ = self.file.set_len(before);
-            return Err(StoreError::io("append to", &path)(e));
+            return Err(fail(self, e));
         }
         if self.store.fsync == FsyncPolicy::Always {
             if let Err(e) = self.file.sync_data() {
