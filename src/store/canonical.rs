@@ -274,8 +274,8 @@ impl std::fmt::Write for StackBuf {
 
 /// Writes `f` the way Python's `float.__repr__` does.
 ///
-/// Both Rust's `{:e}` and Python's repr use the shortest digit string that round-trips
-/// (ties to the nearest), so only the layout has to be reproduced: with decimal exponent
+/// Both use the shortest digit string that round-trips, the nearest such one (on a tie,
+/// Python takes the even digit: see below). Then the layout: with decimal exponent
 /// `e` (value = d.ddd × 10^e), Python uses `d.ddde+XX` (sign always, at least two exponent
 /// digits, no `.0` when there is a single digit) if `e < -4 || e >= 16`, else fixed
 /// notation with at least one digit after the point.
@@ -301,7 +301,32 @@ fn write_f64(out: &mut Vec<u8>, f: f64) {
         len: 0,
     };
     write!(sci, "{f:e}").expect("{:e} of an f64 fits in 40 bytes");
-    let sci = &sci.buf[..sci.len];
+    // `{:e}` gives the shortest digits that read back as `f`, but when two such strings are
+    // equally near (`-0.92566680908203125` at 16 digits: ...312 or ...313) it rounds the
+    // tie up, where Python's repr takes the nearest and on a tie the even digit. Rust's
+    // fixed-precision formatting rounds exactly, half to even: at the same number of
+    // digits it gives Python's choice whenever that reads back as `f` (near a power of
+    // two the nearest may not, and then the shortest is the only candidate).
+    let shortest_digits = sci.buf[..sci.len]
+        .iter()
+        .take_while(|&&b| b != b'e')
+        .filter(|b| b.is_ascii_digit())
+        .count();
+    let mut nearest = StackBuf {
+        buf: [0; 40],
+        len: 0,
+    };
+    write!(nearest, "{f:.*e}", shortest_digits.saturating_sub(1))
+        .expect("{:e} of an f64 fits in 40 bytes");
+    let reads_back = std::str::from_utf8(&nearest.buf[..nearest.len])
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        == Some(f);
+    let sci = if reads_back {
+        &nearest.buf[..nearest.len]
+    } else {
+        &sci.buf[..sci.len]
+    };
 
     // `sci` looks like `-1.2345e-7`, `5e300`, `0e0`.
     let (negative, sci) = match sci.split_first() {

@@ -137,6 +137,8 @@ fn any_finite_float() -> impl Strategy<Value = f64> {
         1 => (-6i32..-2).prop_map(|e| 10f64.powi(e) * 0.99999),
         1 => (15i32..18).prop_map(|e| 10f64.powi(e) - 1.0),
         1 => any::<f64>().prop_map(|x| x.fract()),
+        // Dyadic fractions: exact decimal expansions ending in 5, where rounding ties occur.
+        2 => (any::<i64>(), 1i32..70).prop_map(|(m, k)| m as f64 / 2f64.powi(k)),
     ]
     .prop_filter("finite", |x| x.is_finite())
 }
@@ -240,6 +242,14 @@ fn canonical_tricky_values_match_python_json_dumps() {
         4.35,
         2.675,
         9007199254740993.0,
+        // Two shortest strings equally near: Python takes the even last digit.
+        -0.925_666_809_082_031_25,
+        1_794_195_122_448_248.25,
+        0.000_122_070_312_5,
+        // Powers of two: the nearest digits may not read back, the shortest must win.
+        2f64.powi(-1022),
+        2f64.powi(60),
+        2f64.powi(-60),
     ] {
         values.push(Value::Number(Number::from_f64(f).unwrap()));
     }
