@@ -57,6 +57,10 @@
 //!   - `CEF:<digit>` and `LEEF:<digit>` are the start of an ArcSight CEF / IBM LEEF body, not
 //!     a tag named `CEF`.
 //!
+//!   - a `-` right after the tag is text: `syslog_loose` takes it for an empty
+//!     STRUCTURED-DATA field, which RFC 3164 does not have (shadow's `su[9]: - pts/1
+//!     bob:root` marks a failed su with it).
+//!
 //!   A single word before the colon (`<13>Oct 11 22:14:15 su: ...`) stays what
 //!   `syslog_loose` makes of it, a hostname: the two readings are equally plausible and this
 //!   one keeps the word in a field.
@@ -534,7 +538,23 @@ fn from_3164(
 
     p.structured_data = convert_sd(&m.structured_data);
     p.message = m.msg.to_string();
+    if m.structured_data.is_empty() {
+        if let Some(dash) = eaten_nil_dash(base, m.msg) {
+            p.message = base[dash..].to_string();
+        }
+    }
     p
+}
+
+/// `syslog_loose` reads a `-` between the tag and MSG as an empty STRUCTURED-DATA
+/// (NILVALUE) and drops it, but RFC 3164 has no such field: the dash is text (shadow's
+/// `su[9]: - pts/1 bob:root` marks a failure with it). The offset of that dash in `base`.
+fn eaten_nil_dash(base: &str, msg: &str) -> Option<usize> {
+    let msg_at = offset_in(base, msg).or_else(|| msg.is_empty().then_some(base.len()))?;
+    let before = base[..msg_at].trim_end_matches([' ', '\t']);
+    let dash = before.strip_suffix('-')?.len();
+    let preceded = base[..dash].ends_with([' ', '\t', ':']);
+    preceded.then_some(dash)
 }
 
 /// Host names, IPv4 and IPv6 addresses; Unicode letters for IDN senders. Not digits alone
@@ -1272,6 +1292,33 @@ mod tests {
     }
 
     // ---- 3164 host and tag ----
+
+    #[test]
+    fn rfc3164_message_keeps_a_leading_dash() {
+        // syslog_loose takes the dash for an empty STRUCTURED-DATA; in RFC 3164 it is text.
+        let r = p("<38>Jun 15 11:58:01 host su[123]: - pts/1 bob:root");
+        assert_eq!(
+            (r.app_name.as_deref(), r.procid.as_deref()),
+            (Some("su"), Some("123"))
+        );
+        assert_eq!(r.message, "- pts/1 bob:root");
+        assert_eq!(
+            p("<38>Jun 15 11:58:01 host su: - pts/1 bob:root").message,
+            "- pts/1 bob:root"
+        );
+        assert_eq!(
+            p("<38>Jun 15 11:58:01 host su[1]: -- marker --").message,
+            "-- marker --"
+        );
+        assert_eq!(p("<38>Jun 15 11:58:01 host su[1]: -").message, "-");
+        assert_eq!(p("<38>Jun 15 11:58:01 host app: a - b").message, "a - b");
+        assert_eq!(
+            p("<38>Jun 15 11:58:01 host app: -5 degrees").message,
+            "-5 degrees"
+        );
+        let r = p("<38>Jun 15 11:58:01 host app: [x@1 a=\"b\"] text");
+        assert_eq!(r.message, "text");
+    }
 
     #[test]
     fn nil_timestamp_only_when_it_is_a_lone_dash() {
