@@ -26,6 +26,22 @@ pub fn bind(addr: SocketAddr, recv_buffer: usize) -> Result<UdpSocket> {
         if let Err(e) = s.set_recv_buffer_size(recv_buffer) {
             tracing::warn!(%addr, error = %e, "cannot set the UDP receive buffer size");
         }
+        // Linux reports twice what it grants (the other half is its bookkeeping).
+        if let Ok(reported) = s.recv_buffer_size() {
+            let granted = reported / 2;
+            if granted < recv_buffer {
+                tracing::warn!(
+                    %addr,
+                    asked = recv_buffer,
+                    granted,
+                    "the kernel capped the UDP receive buffer (net.core.rmem_max): bursts may \
+                     be dropped; raise it, e.g. `sysctl -w net.core.rmem_max={recv_buffer}` \
+                     (and in /etc/sysctl.d/ to keep it)"
+                );
+            } else {
+                tracing::debug!(%addr, granted, "UDP receive buffer");
+            }
+        }
     }
     s.set_nonblocking(true)?;
     s.bind(&addr.into()).map_err(|e| {
