@@ -81,6 +81,8 @@
 //! * White space around the message is trimmed (as `syslog_loose` does); `Unparsed` keeps
 //!   the text exactly as given.
 
+mod strict5424;
+
 use std::fmt;
 use std::str::FromStr;
 
@@ -344,6 +346,17 @@ pub fn resolve_year(month: u32, day: u32, received_local: NaiveDateTime) -> i32 
 
 /// Reads one message. See the module docs for every rule.
 pub fn parse(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
+    let body = text.trim();
+    if let Some((pri, pri_len)) = split_pri(body) {
+        if let Some(parsed) = strict5424::parse(pri, &body[pri_len..]) {
+            return parsed;
+        }
+    }
+    parse_general(text, received, opts)
+}
+
+/// [`parse`] without the fast path for strict RFC 5424 ([`strict5424`]).
+fn parse_general(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
     let body = text.trim();
     let Some((pri, pri_len)) = split_pri(body) else {
         return unparsed(text);
