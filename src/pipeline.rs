@@ -153,13 +153,9 @@ pub fn to_prepared(raw: RawMessage, opts: &ParseOptions, mapper: &Mapper) -> (Pr
     at[2] = Some(o.len());
     o.extend_from_slice(b"\"source_ip\": ");
     s(&mut o, &peer_ip);
-    o.extend_from_slice(
-        format!(
-            ", \"source_port\": {}, \"syslog\": {{\"app_name\": ",
-            raw.peer.port()
-        )
-        .as_bytes(),
-    );
+    o.extend_from_slice(b", \"source_port\": ");
+    o.extend_from_slice(raw.peer.port().to_string().as_bytes());
+    o.extend_from_slice(b", \"syslog\": {\"app_name\": ");
     let p = &parsed;
     opt(&mut o, p.app_name.as_deref());
     o.extend_from_slice(b", \"facility\": ");

@@ -15,7 +15,11 @@ use super::{Format, Parsed, SdElement};
 
 /// `after_pri` is the trimmed message after its PRI (so it starts with the VERSION).
 pub(super) fn parse(pri: u8, after_pri: &str) -> Option<Parsed> {
-    let mut c = Cursor { s: after_pri, i: 0 };
+    let mut c = Cursor {
+        s: after_pri,
+        i: 0,
+        escaped_bracket: false,
+    };
     c.literal("1 ")?;
     let timestamp = match c.until_space(32)? {
         "-" => None,
@@ -30,7 +34,9 @@ pub(super) fn parse(pri: u8, after_pri: &str) -> Option<Parsed> {
     // The general reader counts `[`..`]` groups without regard to quoting to notice an
     // element `syslog_loose` dropped (then it keeps the raw text in MSG); an escaped `]`
     // or a `[` in a name can make it count more: leave those lines to it.
-    if super::bracket_groups(&after_pri[sd_start..c.i]) > structured_data.len() {
+    // Only an escaped `]` can close a group early, so only then is the count needed.
+    if c.escaped_bracket && super::bracket_groups(&after_pri[sd_start..c.i]) > structured_data.len()
+    {
         return None;
     }
     let message = match c.rest() {
@@ -62,6 +68,8 @@ pub(super) fn parse(pri: u8, after_pri: &str) -> Option<Parsed> {
 struct Cursor<'a> {
     s: &'a str,
     i: usize,
+    /// A parameter value held `\]`.
+    escaped_bracket: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -187,6 +195,7 @@ impl<'a> Cursor<'a> {
                     }
                     out.push_str(&self.s[run..self.i]);
                     out.push(char::from(escaped));
+                    self.escaped_bracket |= escaped == b']';
                     self.i += 2;
                     run = self.i;
                 }
