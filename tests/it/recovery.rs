@@ -139,7 +139,30 @@ fn crash_after_rename_before_truncate_is_completed_by_the_next_log() {
     // Step 4 never happened: the active segment still holds the archived entries.
     std::fs::write(store.path("audit.jsonl"), &before).unwrap();
     assert_eq!(store.active_lines().len(), 3);
+    // Until a writer completes it, verify explains it and passes: the archive is the trail.
+    let text = store.assert_pass();
+    let w = warnings(&text, "rotation_incomplete");
+    assert_eq!(w.len(), 1, "{text}");
+    assert!(w[0].contains(&name), "{text}");
+    assert!(text.contains("checked 3 entries (seq 0..2)"), "{text}");
     assert_completed(&store, &name);
+}
+
+#[test]
+fn active_copy_of_the_archive_that_differs_is_not_excused() {
+    let store = TestStore::new();
+    let (before, _) = rotate_keeping_active(&store);
+    // The same entries, one of them edited: not what an interrupted rotation leaves.
+    let edited =
+        String::from_utf8(before)
+            .unwrap()
+            .replacen("\"user_id\": \"u", "\"user_id\": \"x", 1);
+    std::fs::write(store.path("audit.jsonl"), edited).unwrap();
+    let lines = store.assert_fail();
+    assert!(
+        lines.iter().all(|l| !l.contains("rotation_incomplete")),
+        "{lines:#?}"
+    );
 }
 
 #[test]
