@@ -242,10 +242,11 @@ fn canonical_tricky_values_match_python_json_dumps() {
         4.35,
         2.675,
         9007199254740993.0,
-        // Two shortest strings equally near: Python takes the even last digit.
-        -0.925_666_809_082_031_25,
-        1_794_195_122_448_248.25,
-        0.000_122_070_312_5,
+        // Two shortest strings equally near: Python takes the even last digit
+        // (-0.92566680908203125 and 1794195122448248.25 exactly).
+        -121_329.0 / 131_072.0,
+        7_176_780_489_792_993.0 / 4.0,
+        1.0 / 8192.0,
         // Powers of two: the nearest digits may not read back, the shortest must win.
         2f64.powi(-1022),
         2f64.powi(60),
