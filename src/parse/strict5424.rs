@@ -179,6 +179,13 @@ impl<'a> Cursor<'a> {
     /// unescaped `]` and a backslash before anything but `"`, `\` and `]`.
     fn param_value(&mut self) -> Option<String> {
         let bytes = self.s.as_bytes();
+        // Most values hold no escape: one exact allocation.
+        let end = self.i + memchr::memchr3(b'"', b'\\', b']', &bytes[self.i..])?;
+        if bytes[end] == b'"' {
+            let value = self.s[self.i..end].to_string();
+            self.i = end + 1;
+            return Some(value);
+        }
         let mut out = String::new();
         let mut run = self.i; // start of the bytes not yet copied
         while let Some(&b) = bytes.get(self.i) {
