@@ -65,6 +65,31 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    by_family(c, &mapper, &parsed);
+}
+
+/// Per-family breakdown (not part of the goal): the same parsed corpus split by the family
+/// that maps each line (the rule's first segment), so a change can be measured where it
+/// lands. Named `family/...` so that `-- map/` does not select it.
+fn by_family(c: &mut Criterion, mapper: &Mapper, parsed: &[hipaa_audit::parse::Parsed]) {
+    let mut families: std::collections::BTreeMap<String, Vec<_>> = Default::default();
+    for p in parsed {
+        let rule = mapper.map(p).rule;
+        let family = rule.split(['.', ':']).next().unwrap_or("").to_owned();
+        families.entry(family).or_default().push(p);
+    }
+    let mut g = c.benchmark_group("mapping");
+    for (family, ps) in &families {
+        g.throughput(Throughput::Elements(ps.len() as u64));
+        g.bench_function(format!("family/{family}/{}_lines", ps.len()), |b| {
+            b.iter(|| {
+                for p in ps {
+                    black_box(mapper.map(black_box(p)));
+                }
+            })
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -70,8 +70,9 @@
 use std::sync::LazyLock;
 
 use memchr::memmem::Finder;
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, ParsingOptions};
 
+use super::xml::{self, Node, Tree};
 use super::{text, EventType, Mapped};
 use crate::parse::Parsed;
 use crate::store::Outcome;
@@ -91,6 +92,11 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
     let start = msg[..open].rfind("<?xml").unwrap_or(open);
     let close = closing_end(msg, open);
     let end = close.unwrap_or(msg.len());
+    // The common case: plain XML the fast reader vouches for (see `xml` for why that gives
+    // what roxmltree would).
+    if let Some(tree) = xml::parse_fast(&msg[start..end]) {
+        return audit_message(&tree);
+    }
     let opts = ParsingOptions {
         allow_dtd: false,
         nodes_limit: NODES_LIMIT,
@@ -102,16 +108,19 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
         _ => Document::parse_with_options(&msg[open..end], opts),
     });
     match parsed {
-        Ok(doc) => {
-            let root = doc.root_element();
-            (root.tag_name().name() == ROOT).then(|| read(root))
-        }
+        Ok(doc) => audit_message(&xml::from_dom(&doc)),
         Err(_) => {
             let lead = msg.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
             let at_start = lead.len() == msg.len() - start;
             (at_start || close.is_some()).then(malformed)
         }
     }
+}
+
+/// The mapping of a well-formed document whose root is the audit message.
+fn audit_message(tree: &Tree<'_>) -> Option<Mapped> {
+    let root = tree.root()?;
+    (root.name() == ROOT).then(|| read(root))
 }
 
 fn malformed() -> Mapped {
@@ -148,18 +157,16 @@ fn closing_end(msg: &str, open: usize) -> Option<usize> {
 }
 
 /// A child element by local name.
-fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children()
-        .find(|c| c.is_element() && c.tag_name().name() == name)
+fn child<'t, 'a>(n: Node<'t, 'a>, name: &str) -> Option<Node<'t, 'a>> {
+    n.children().find(|c| c.name() == name)
 }
 
-fn children<'a, 'i: 'a>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
-    n.children()
-        .filter(move |c| c.is_element() && c.tag_name().name() == name)
+fn children<'t, 'a: 't>(n: Node<'t, 'a>, name: &'t str) -> impl Iterator<Item = Node<'t, 'a>> + 't {
+    n.children().filter(move |c| c.name() == name)
 }
 
 /// An attribute, or the text of a child element of that name; trimmed, never empty.
-fn field<'a>(n: Node<'a, '_>, name: &str) -> Option<&'a str> {
+fn field<'t>(n: Node<'t, '_>, name: &str) -> Option<&'t str> {
     let v = n
         .attribute(name)
         .or_else(|| child(n, name).and_then(|c| c.text()))?;
@@ -332,12 +339,13 @@ fn classify(
     has_record: bool,
 ) -> (EventType, String, String) {
     let typed = |code: &str, name: &str| types.iter().any(|t| t.is(code, name));
-    let fixed = |t: EventType, a: &str, code: &str| (t, a.to_owned(), format!("atna.{code}"));
+    let fixed =
+        |t: EventType, a: &str, code: &str| (t, a.to_owned(), super::join(&["atna.", code]));
     let record = |what: &str, code: &str| {
         (
             EventType::Access,
             format!("{what} {}", verb(action_code)),
-            format!("atna.{code}"),
+            super::join(&["atna.", code]),
         )
     };
     use EventType::*;
@@ -372,7 +380,11 @@ fn classify(
             Some("D") => "deleted",
             _ => "accessed",
         };
-        return (Access, format!("dicom instances {v}"), "atna.110103".into());
+        return (
+            Access,
+            super::join(&["dicom instances ", v]),
+            "atna.110103".into(),
+        );
     }
     if id.is("110102", "Begin Transferring DICOM Instances") {
         return fixed(Access, "dicom transfer started", "110102");
@@ -420,7 +432,7 @@ fn classify(
     }
     let action = match (id.name, id.code) {
         (Some(n), _) => n.to_lowercase(),
-        (None, Some(c)) => format!("audit event {c}"),
+        (None, Some(c)) => super::join(&["audit event ", c]),
         (None, None) => "audit event".to_owned(),
     };
     let t = if has_record { Access } else { System };

@@ -563,24 +563,24 @@ fn windows(ev: &Event, id: u32) -> Option<Mapped> {
             target(),
             Some(logon_type.map_or_else(
                 || "windows logon".to_owned(),
-                |t| format!("windows logon type {t}"),
+                |t| super::join(&["windows logon type ", t]),
             )),
         ),
         4647 => (target(), None),
-        4648 => (subject(), target().map(|t| format!("account:{t}"))),
+        4648 => (subject(), target().map(|t| super::join(&["account:", &t]))),
         4727..=4737 | 4754..=4758 => {
             let group = ev
                 .get(&["e8GroupName", "dgroup"])
                 .map(str::to_owned)
                 .or_else(|| ev.labelled(|l| l.contains("groupname")).map(str::to_owned));
-            (subject(), group.map(|g| format!("group:{g}")))
+            (subject(), group.map(|g| super::join(&["group:", &g])))
         }
         4720..=4726 | 4738 | 4741..=4743 | 4767 => {
-            (subject(), target().map(|t| format!("account:{t}")))
+            (subject(), target().map(|t| super::join(&["account:", &t])))
         }
         4740 => {
             let t = target();
-            (t.clone(), t.map(|t| format!("account:{t}")))
+            (t.clone(), t.map(|t| super::join(&["account:", &t])))
         }
         4768 | 4771 | 4776 => {
             let t = target().or_else(|| ev.get(&["e8SrcAcc"]).map(str::to_owned));

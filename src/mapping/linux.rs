@@ -252,7 +252,7 @@ fn user_addr_port(r: &str) -> (Option<&str>, Option<&str>, Option<String>) {
 // ---------------------------------------------------------------------------------------
 
 fn ssh(event_type: EventType, rule: &str, action: &str, outcome: Outcome) -> Mapped {
-    Mapped::new(event_type, format!("linux.sshd.{rule}"))
+    Mapped::new(event_type, super::join(&["linux.sshd.", rule]))
         .action(action)
         .resource("ssh")
         .outcome(outcome)
@@ -532,7 +532,7 @@ fn pam_result(service: &str, kind: &str, rest: &str) -> Option<Mapped> {
         Class::Login => EventType::Access,
     };
     let base = |rule: &str, event: EventType, action: &str, outcome: Outcome| {
-        let m = Mapped::new(event, format!("linux.pam.{rule}"))
+        let m = Mapped::new(event, super::join(&["linux.pam.", rule]))
             .action(action)
             .outcome(outcome);
         match service_resource(service) {
@@ -619,7 +619,7 @@ fn pam_result(service: &str, kind: &str, rest: &str) -> Option<Mapped> {
         return Some(
             Mapped::new(EventType::Admin, "linux.pam.password_changed")
                 .action("password changed")
-                .resource(format!("account:{user}"))
+                .resource(super::join(&["account:", user]))
                 .outcome(Outcome::Success),
         );
     }
@@ -733,7 +733,7 @@ fn sudo(msg: &str) -> Option<Mapped> {
     } else {
         ("denied", Outcome::Failure)
     };
-    let mut m = Mapped::new(EventType::Security, format!("linux.sudo.{rule}"))
+    let mut m = Mapped::new(EventType::Security, super::join(&["linux.sudo.", rule]))
         .user(user)
         .action("sudo")
         .outcome(outcome);
@@ -752,7 +752,7 @@ fn sudo(msg: &str) -> Option<Mapped> {
 }
 
 fn su_mapped(rule: &str, user: Option<&str>, target: Option<&str>, outcome: Outcome) -> Mapped {
-    let mut m = Mapped::new(EventType::Security, format!("linux.su.{rule}"))
+    let mut m = Mapped::new(EventType::Security, super::join(&["linux.su.", rule]))
         .action("su")
         .outcome(outcome);
     m.user_id = user.map(str::to_string);
@@ -838,7 +838,7 @@ fn su(msg: &str) -> Option<Mapped> {
 }
 
 fn console(rule: &str, event_type: EventType, action: &str, outcome: Outcome) -> Mapped {
-    Mapped::new(event_type, format!("linux.login.{rule}"))
+    Mapped::new(event_type, super::join(&["linux.login.", rule]))
         .action(action)
         .resource("console")
         .outcome(outcome)
@@ -898,7 +898,7 @@ fn from_host(s: &str) -> Option<String> {
 /// `Exit before auth (user 'root', 10 fails): Max auth tries reached - user 'root' from ...`.
 fn dropbear(msg: &str) -> Option<Mapped> {
     let m = |rule: &str, event: EventType, action: &str, outcome: Outcome| {
-        Mapped::new(event, format!("linux.dropbear.{rule}"))
+        Mapped::new(event, super::join(&["linux.dropbear.", rule]))
             .action(action)
             .resource("ssh")
             .outcome(outcome)
@@ -942,7 +942,7 @@ fn dropbear(msg: &str) -> Option<Mapped> {
 /// `<root@pam> successful auth for user 'root@pam'`.
 fn proxmox(msg: &str) -> Option<Mapped> {
     let m = |rule: &str, outcome: Outcome| {
-        Mapped::new(EventType::Access, format!("linux.proxmox.{rule}"))
+        Mapped::new(EventType::Access, super::join(&["linux.proxmox.", rule]))
             .action("login")
             .resource("proxmox")
             .outcome(outcome)
@@ -979,9 +979,9 @@ fn root_login(msg: &str) -> Option<Mapped> {
 /// `Removed session 42.`
 fn logind(msg: &str) -> Option<Mapped> {
     let m = |rule: &str, action: &str, id: &str| {
-        Mapped::new(EventType::Access, format!("linux.logind.{rule}"))
+        Mapped::new(EventType::Access, super::join(&["linux.logind.", rule]))
             .action(action)
-            .resource(format!("session {id}"))
+            .resource(super::join(&["session ", id]))
             .outcome(Outcome::Success)
     };
     if let Some(r) = msg.strip_prefix("New session ") {
@@ -1054,7 +1054,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "failed_adding_user",
             "account created",
-            format!("account:{user}"),
+            super::join(&["account:", user]),
         );
         return Some(m.outcome(Outcome::Failure));
     }
@@ -1075,7 +1075,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "delete_user",
             "account deleted",
-            format!("account:{user}"),
+            super::join(&["account:", user]),
         ));
     }
     if let Some(r) = msg.strip_prefix("delete ") {
@@ -1095,7 +1095,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "removed_group",
             "group deleted",
-            format!("group:{group}"),
+            super::join(&["group:", group]),
         ));
     }
     if let Some(r) = msg.strip_prefix("group ") {
@@ -1108,7 +1108,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "group_removed",
             "group deleted",
-            format!("group:{group}"),
+            super::join(&["group:", group]),
         ));
     }
     if let Some(r) = msg.strip_prefix("group changed in ") {
@@ -1119,7 +1119,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "group_changed",
             "group changed",
-            format!("group:{group}"),
+            super::join(&["group:", group]),
         ));
     }
     if let Some(r) = msg.strip_prefix("change user ") {
@@ -1131,7 +1131,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             ("change_user", "account changed")
         };
         // `change user name 'old' to 'new'` quotes the old name first, as wanted.
-        return Some(admin(tool, rule, action, format!("account:{user}")));
+        return Some(admin(tool, rule, action, super::join(&["account:", user])));
     }
     for (prefix, rule, action) in [
         ("lock user ", "lock_user", "account disabled"),
@@ -1139,7 +1139,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
     ] {
         if let Some(r) = msg.strip_prefix(prefix) {
             let (user, _) = quoted(r)?;
-            return Some(admin(tool, rule, action, format!("account:{user}")));
+            return Some(admin(tool, rule, action, super::join(&["account:", user])));
         }
     }
     if let Some(r) = msg.strip_prefix("password for ") {
@@ -1152,7 +1152,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "password_changed",
             "password changed",
-            format!("account:{user}"),
+            super::join(&["account:", user]),
         );
         m.user_id = by.map(str::to_string);
         return Some(m);
@@ -1163,7 +1163,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
             tool,
             "password_expiry",
             "account changed",
-            format!("account:{user}"),
+            super::join(&["account:", user]),
         ));
     }
     if let Some(r) = msg.strip_prefix("user ") {
@@ -1194,7 +1194,7 @@ fn shadow(tool: &str, msg: &str) -> Option<Mapped> {
         if let Some(r) = msg.strip_prefix(prefix) {
             // gpasswd: `members of group devs set by root to bob,carol`
             let (group, r) = r.split_once(' ')?;
-            let mut m = admin(tool, rule, action, format!("group:{group}"));
+            let mut m = admin(tool, rule, action, super::join(&["group:", group]));
             m.user_id = word_after(r, "by ").map(str::to_string);
             return Some(m);
         }

@@ -19,6 +19,7 @@ pub mod sd;
 pub mod text;
 pub mod user;
 pub mod windows;
+mod xml;
 
 use crate::parse::Parsed;
 use crate::store::Outcome;
@@ -127,6 +128,16 @@ impl Mapped {
         self.source_address = Some(a.into());
         self
     }
+}
+
+/// The concatenation of `parts`, allocated once: rule names and resources are built on every
+/// mapped message, and `format!` costs several times more for these simple joins.
+pub(crate) fn join(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// A built-in rule family.

@@ -444,7 +444,7 @@ fn port_service(port: &str) -> String {
         "80" => "http".into(),
         "443" => "https".into(),
         "" => "vty".into(),
-        p => format!("port {p}"),
+        p => super::join(&["port ", p]),
     }
 }
 
@@ -546,7 +546,7 @@ fn asa(id: u32, body: &str) -> Mapped {
             let m = Mapped::new(EventType::Security, idr())
                 .action("account locked out")
                 .outcome(Outcome::Failure);
-            let res = u.as_ref().map(|u| format!("account:{u}"));
+            let res = u.as_ref().map(|u| super::join(&["account:", u]));
             with_resource(with_user(m, u), res)
         }
         113007 => {
@@ -555,7 +555,10 @@ fn asa(id: u32, body: &str) -> Mapped {
             let m = Mapped::new(EventType::Admin, idr())
                 .action("account unlocked")
                 .outcome(Outcome::Success);
-            with_resource(with_user(m, by), target.map(|t| format!("account:{t}")))
+            with_resource(
+                with_user(m, by),
+                target.map(|t| super::join(&["account:", &t])),
+            )
         }
         113019 => {
             let m = login(
@@ -706,10 +709,10 @@ fn asa(id: u32, body: &str) -> Mapped {
             let m = Mapped::new(EventType::Admin, idr())
                 .action(action)
                 .outcome(Outcome::Success);
-            with_resource(m, target.map(|t| format!("account:{t}")))
+            with_resource(m, target.map(|t| super::join(&["account:", &t])))
         }
         502103 => {
-            let level = token_after(body, "To: ").map(|l| format!("privilege level {l}"));
+            let level = token_after(body, "To: ").map(|l| super::join(&["privilege level ", l]));
             let m = Mapped::new(EventType::Security, idr())
                 .action("privilege level changed")
                 .outcome(Outcome::Success);
@@ -1029,7 +1032,7 @@ fn fortigate(msg: &str) -> Option<Mapped> {
                     "tunnel-up" => "vpn tunnel up".to_owned(),
                     "tunnel-down" => "vpn tunnel down".to_owned(),
                     "" => "vpn event".to_owned(),
-                    other => format!("vpn {other}"),
+                    other => super::join(&["vpn ", other]),
                 };
                 let o = if status.is_empty() {
                     Outcome::Unknown
@@ -1344,7 +1347,7 @@ fn paloalto(msg: &str, at: usize) -> Option<Mapped> {
             let action = if cmd.is_empty() {
                 "configuration changed".to_owned()
             } else {
-                format!("configuration {cmd}")
+                super::join(&["configuration ", cmd])
             };
             let path = field(13);
             let m = Mapped::new(EventType::Admin, r("config"))

@@ -5,25 +5,22 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use memchr::memmem;
+
 /// The value of `key=value` in a body of space-separated pairs. The key must stand at the
 /// start or after a space, tab, comma or semicolon. A value in double quotes may hold
 /// spaces (`\"` inside is unescaped); a bare value ends at white space.
 pub fn kv<'a>(body: &'a str, key: &str) -> Option<Cow<'a, str>> {
     let bytes = body.as_bytes();
-    let mut from = 0;
-    while let Some(off) = body[from..].find(key) {
-        let at = from + off;
-        let end = at + key.len();
-        let boundary = at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b',' | b';' | b'|');
-        if boundary && bytes.get(end) == Some(&b'=') {
-            return Some(value_at(body, end + 1));
-        }
-        from = at + key.len().max(1);
-        if from >= body.len() {
-            break;
-        }
+    if key.is_empty() {
+        return None;
     }
-    None
+    memmem::find_iter(bytes, key.as_bytes())
+        .find(|&at| {
+            let boundary = at == 0 || matches!(bytes[at - 1], b' ' | b'\t' | b',' | b';' | b'|');
+            boundary && bytes.get(at + key.len()) == Some(&b'=')
+        })
+        .map(|at| value_at(body, at + key.len() + 1))
 }
 
 fn value_at(body: &str, start: usize) -> Cow<'_, str> {
@@ -57,7 +54,7 @@ fn value_at(body: &str, start: usize) -> Cow<'_, str> {
 /// The word right after the first `marker` (up to white space), e.g.
 /// `word_after("Failed password for root from 1.2.3.4", "for ") == Some("root")`.
 pub fn word_after<'a>(s: &'a str, marker: &str) -> Option<&'a str> {
-    let at = s.find(marker)? + marker.len();
+    let at = memmem::find(s.as_bytes(), marker.as_bytes())? + marker.len();
     let rest = &s[at..];
     let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
     let w = &rest[..end];
@@ -66,9 +63,7 @@ pub fn word_after<'a>(s: &'a str, marker: &str) -> Option<&'a str> {
 
 /// `s` as an IP address, accepting `[v6]`, `addr:port` (v4) and a trailing `,`/`;`/`.`.
 pub fn ip(s: &str) -> Option<IpAddr> {
-    let s = s
-        .trim_end_matches([',', ';', '.', ')'])
-        .trim_start_matches('(');
+    let s = trim_address(s);
     if let Ok(a) = s.parse() {
         return Some(a);
     }
@@ -85,7 +80,28 @@ pub fn ip(s: &str) -> Option<IpAddr> {
 
 /// The address after `marker` (e.g. `"from "`, `"rhost="`), if it is one.
 pub fn ip_after(s: &str, marker: &str) -> Option<String> {
-    word_after(s, marker).and_then(ip).map(|a| a.to_string())
+    ip_text(word_after(s, marker)?)
+}
+
+/// [`ip`] of `s`, written back as text the way `Display` writes addresses.
+pub fn ip_text(s: &str) -> Option<String> {
+    let a = ip(s)?;
+    // A bare dotted quad that parsed is already written the one way `Display` would write
+    // it (the std parser refuses leading zeros): skip formatting it again.
+    let t = trim_address(s);
+    if a.is_ipv4() && is_plain_v4(t) {
+        return Some(t.to_owned());
+    }
+    Some(a.to_string())
+}
+
+fn trim_address(s: &str) -> &str {
+    s.trim_end_matches([',', ';', '.', ')'])
+        .trim_start_matches('(')
+}
+
+fn is_plain_v4(w: &str) -> bool {
+    w.len() <= 15 && w.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
 /// Case-insensitive ASCII `contains`.
@@ -130,6 +146,16 @@ mod tests {
             Some("2001:db8::2")
         );
         assert_eq!(ip_after("from somewhere", "from "), None);
+        assert_eq!(
+            ip_after("from (192.0.2.1).", "from ").as_deref(),
+            Some("192.0.2.1")
+        );
+        assert_eq!(ip_after("from 192.0.2.01", "from "), None);
+        assert_eq!(
+            ip_text("2001:DB8:0:0::1").as_deref(),
+            Some("2001:db8::1"),
+            "v6 is written in its canonical form"
+        );
         assert_eq!(word_after("ends with for ", "for "), None);
     }
 

@@ -437,10 +437,12 @@ enum Who {
 
 impl Event<'_> {
     /// An XML-named field (`TargetUserName`), or else the description's labelled value.
-    fn field(&self, xml: &str, text: impl FnOnce(&str) -> Option<String>) -> Option<String> {
-        match &self.body {
+    /// Values are borrowed from the body while they are looked for; only the one returned
+    /// is copied.
+    fn field(&self, xml: &str, text: impl FnOnce(&str) -> Option<&str>) -> Option<String> {
+        let v: Option<Cow<'_, str>> = match &self.body {
             Body::Json(fields, json) => match fields.get(xml) {
-                Some(v) => Some(v.to_owned()),
+                Some(v) => Some(Cow::Borrowed(v)),
                 // The description text, for events in the table only: reading it means
                 // parsing the JSON again, and some events carry kilobytes of text.
                 None if describe_event(self.id).is_some() => self
@@ -451,13 +453,14 @@ impl Event<'_> {
                         s.next().and_then(Result::ok).and_then(|m| m.message.0)
                     })
                     .as_deref()
-                    .and_then(text),
+                    .and_then(text)
+                    .map(Cow::Borrowed),
                 None => None,
             },
-            Body::Flat(body) => flat_field(body, xml).or_else(|| text(body)),
-            Body::Text(body) => text(body),
-        }
-        .and_then(clean)
+            Body::Flat(body) => flat_field(body, xml).or_else(|| text(body).map(Cow::Borrowed)),
+            Body::Text(body) => text(body).map(Cow::Borrowed),
+        };
+        v.as_deref().and_then(clean)
     }
 
     fn account(&self, who: Who) -> (Option<String>, Option<String>) {
@@ -530,12 +533,10 @@ impl Event<'_> {
 }
 
 /// `-`, `N/A` and empty values are no value.
-fn clean(v: String) -> Option<String> {
+fn clean(v: &str) -> Option<String> {
     let t = v.trim();
     if t.is_empty() || t == "-" || t == "N/A" {
         None
-    } else if t.len() == v.len() {
-        Some(v)
     } else {
         Some(t.to_owned())
     }
@@ -550,10 +551,10 @@ fn xml_element<'a>(x: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// `Key=value`, `"Key":"value"` or `Key: value` in a flat body.
-fn flat_field(body: &str, key: &str) -> Option<String> {
+fn flat_field<'a>(body: &'a str, key: &str) -> Option<Cow<'a, str>> {
     find_str(body, key)?;
     if let Some(v) = kv(body, key) {
-        return Some(v.into_owned());
+        return Some(v);
     }
     // A JSON body that did not parse (cut by a relay): read its string fields as text.
     let quoted = format!("\"{key}\":");
@@ -561,10 +562,15 @@ fn flat_field(body: &str, key: &str) -> Option<String> {
         let rest = body[at + quoted.len()..].trim_start();
         if let Some(s) = rest.strip_prefix('"') {
             let end = s.find('"').unwrap_or(s.len());
-            return Some(s[..end].replace("\\\\", "\\"));
+            let v = &s[..end];
+            return Some(if v.contains("\\\\") {
+                Cow::Owned(v.replace("\\\\", "\\"))
+            } else {
+                Cow::Borrowed(v)
+            });
         }
         let end = rest.find([',', '}']).unwrap_or(rest.len());
-        return Some(rest[..end].trim().to_owned());
+        return Some(Cow::Borrowed(rest[..end].trim()));
     }
     let colon = format!("{key}:");
     let bytes = body.as_bytes();
@@ -577,7 +583,7 @@ fn flat_field(body: &str, key: &str) -> Option<String> {
             let end = rest
                 .find([' ', '\t', ',', ';', '\r', '\n'])
                 .unwrap_or(rest.len());
-            return Some(rest[..end].to_owned());
+            return Some(Cow::Borrowed(&rest[..end]));
         }
     }
     None
@@ -708,7 +714,7 @@ fn find_label(t: &str, from: usize, label: &str) -> Option<usize> {
 }
 
 /// The value that starts at `at` (after a label).
-fn value_at(t: &str, at: usize) -> String {
+fn value_at(t: &str, at: usize) -> &str {
     let rest = t[at..].trim_start_matches([' ', '\t']);
     let b = rest.as_bytes();
     let stop_at = |i: usize| match b.get(i) {
@@ -718,7 +724,7 @@ fn value_at(t: &str, at: usize) -> String {
         _ => false,
     };
     if stop_at(0) {
-        return String::new();
+        return "";
     }
     // Ends at a TAB or line break, two spaces, or a space before the next label.
     let mut end = b.len();
@@ -735,10 +741,10 @@ fn value_at(t: &str, at: usize) -> String {
             _ => {}
         }
     }
-    rest[..end].trim().to_owned()
+    rest[..end].trim()
 }
 
-fn first_label(t: &str, from: usize, label: &str) -> Option<String> {
+fn first_label<'t>(t: &'t str, from: usize, label: &str) -> Option<&'t str> {
     find_label(t, from, label).map(|at| value_at(t, at))
 }
 
@@ -754,7 +760,7 @@ fn label_count_and_last(t: &str, label: &str) -> (usize, Option<usize>) {
 
 /// The subject's value: in the `Subject:` section, or, without sections, the first of two
 /// or more labelled values.
-fn subject_text(t: &str, label: &str) -> Option<String> {
+fn subject_text<'t>(t: &'t str, label: &str) -> Option<&'t str> {
     if let Some(h) = find_str(t, "Subject:") {
         return first_label(t, h + "Subject:".len(), label);
     }
@@ -766,7 +772,7 @@ fn subject_text(t: &str, label: &str) -> Option<String> {
 
 /// The target's value: in the event's target section, or, without it, the last labelled
 /// value.
-fn target_text(t: &str, header: Option<&str>, label: &str) -> Option<String> {
+fn target_text<'t>(t: &'t str, header: Option<&str>, label: &str) -> Option<&'t str> {
     if let Some(h) = header.and_then(|h| find_str(t, h).map(|at| at + h.len())) {
         if let Some(v) = first_label(t, h, label) {
             return Some(v);
@@ -856,7 +862,7 @@ fn build(ev: &Event) -> Mapped {
         4624 | 4625 => {
             let user = target().or_else(|| ev.snare_user.map(str::to_owned));
             let res = match ev.field("LogonType", |t| first_label(t, 0, "Logon Type:")) {
-                Some(n) => format!("windows logon type {n}"),
+                Some(n) => super::join(&["windows logon type ", &n]),
                 None => "windows logon".to_owned(),
             };
             (user, Some(res), ev.source_address())
@@ -864,7 +870,7 @@ fn build(ev: &Event) -> Mapped {
         4634 => {
             let res = ev
                 .field("LogonType", |t| first_label(t, 0, "Logon Type:"))
-                .map(|n| format!("windows logon type {n}"));
+                .map(|n| super::join(&["windows logon type ", &n]));
             (
                 target().or_else(|| ev.snare_user.map(str::to_owned)),
                 res,
@@ -878,19 +884,25 @@ fn build(ev: &Event) -> Mapped {
         ),
         4648 => (
             subject(),
-            target().map(|t| format!("account:{t}")),
+            target().map(|t| super::join(&["account:", &t])),
             ev.source_address(),
         ),
         4727..=4737 | 4754..=4758 => {
             let (group, _) = ev.account(Who::Target);
-            (subject(), group.map(|g| format!("group:{g}")), None)
+            (subject(), group.map(|g| super::join(&["group:", &g])), None)
         }
-        4720..=4726 | 4738 | 4741..=4743 | 4767 => {
-            (subject(), target().map(|t| format!("account:{t}")), None)
-        }
+        4720..=4726 | 4738 | 4741..=4743 | 4767 => (
+            subject(),
+            target().map(|t| super::join(&["account:", &t])),
+            None,
+        ),
         4740 => {
             let user = target();
-            (user.clone(), user.map(|u| format!("account:{u}")), None)
+            (
+                user.clone(),
+                user.map(|u| super::join(&["account:", &u])),
+                None,
+            )
         }
         4768 | 4771 | 4776 => {
             let res = if ev.id == 4776 { "ntlm" } else { "kerberos" };
@@ -972,31 +984,25 @@ mod tests {
     #[test]
     fn description_labels_in_every_spacing() {
         let three = "Subject:   Security ID:  S-1-5-18   Account Name:  SYSTEM   Account Domain:  NT AUTHORITY   Logon ID:  0x3E7    New Logon:   Security ID:  S-1-5-21-1   Account Name:  alice   Account Domain:     Logon ID:  0x1   Network Account Name: -";
+        assert_eq!(subject_text(three, "Account Domain:"), Some("NT AUTHORITY"));
         assert_eq!(
-            subject_text(three, "Account Domain:").as_deref(),
-            Some("NT AUTHORITY")
-        );
-        assert_eq!(
-            target_text(three, Some("New Logon:"), "Account Name:").as_deref(),
+            target_text(three, Some("New Logon:"), "Account Name:"),
             Some("alice")
         );
         assert_eq!(
-            target_text(three, Some("New Logon:"), "Account Domain:").as_deref(),
+            target_text(three, Some("New Logon:"), "Account Domain:"),
             Some("")
         );
         let one = "Subject: Security ID: SYSTEM Account Name: HOST-7$ Account Domain: NT AUTHORITY Logon ID: 0x3E7 New Logon: Security ID: X Account Name: bob@example.com Account Domain: EXAMPLE Logon ID: 0x2";
+        assert_eq!(subject_text(one, "Account Domain:"), Some("NT AUTHORITY"));
         assert_eq!(
-            subject_text(one, "Account Domain:").as_deref(),
-            Some("NT AUTHORITY")
-        );
-        assert_eq!(
-            target_text(one, Some("New Logon:"), "Account Name:").as_deref(),
+            target_text(one, Some("New Logon:"), "Account Name:"),
             Some("bob@example.com")
         );
         let crlf = "Subject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n\tAccount Name:\t\tWS1$\r\n\tAccount Domain:\t\tEXAMPLE\r\n";
-        assert_eq!(subject_text(crlf, "Account Name:").as_deref(), Some("WS1$"));
+        assert_eq!(subject_text(crlf, "Account Name:"), Some("WS1$"));
         assert_eq!(
-            first_label("Sub Status: 0xc000006a Status: 0xc000006d", 0, "Status:").as_deref(),
+            first_label("Sub Status: 0xc000006a Status: 0xc000006d", 0, "Status:"),
             Some("0xc000006d")
         );
     }
