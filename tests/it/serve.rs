@@ -852,8 +852,10 @@ fn idle_connection_is_closed() {
         matches!(read, Ok(0)),
         "expected the collector to close the idle connection: {read:?}"
     );
+    // Not before the timeout; the upper bound is loose (a loaded test machine can be slow to
+    // schedule the timer), the log line below is what says the idle timeout closed it.
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        took >= Duration::from_millis(900) && took < Duration::from_secs(30),
         "closed after {took:?} with idle_timeout_secs = 1"
     );
     wait_one(&server, "one message, then silence");
