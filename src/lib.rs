@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod guard;
 pub mod ingest;
 pub mod mapping;
 pub mod parse;

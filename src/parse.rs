@@ -344,8 +344,13 @@ pub fn resolve_year(month: u32, day: u32, received_local: NaiveDateTime) -> i32 
     best.map_or(year, |(_, y)| y)
 }
 
-/// Reads one message. See the module docs for every rule.
+/// Reads one message. See the module docs for every rule. Never panics: should a reader
+/// have a bug, the message is kept as unparsed ([`crate::guard`]).
 pub fn parse(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
+    crate::guard::or_on_panic(|| parse_any(text, received, opts), || unparsed(text))
+}
+
+fn parse_any(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
     let body = text.trim();
     if let Some((pri, pri_len)) = split_pri(body) {
         if let Some(parsed) = strict5424::parse(pri, &body[pri_len..]) {

@@ -175,7 +175,16 @@ impl Mapper {
         Ok(Mapper { rules })
     }
 
+    /// The mapping of `p`. Never panics: should a rule have a bug, the message is kept as
+    /// unclassified under the rule name `internal.mapping_failed` ([`crate::guard`]).
     pub fn map(&self, p: &Parsed) -> Mapped {
+        crate::guard::or_on_panic(
+            || self.map_any(p),
+            || Mapped::new(EventType::Unclassified, "internal.mapping_failed"),
+        )
+    }
+
+    fn map_any(&self, p: &Parsed) -> Mapped {
         for r in &self.rules {
             if let Some(m) = r.apply(p) {
                 return m;

@@ -701,8 +701,11 @@ fn find_label(t: &str, from: usize, label: &str) -> Option<usize> {
         }
         if at >= 2 && b[at - 1] == b' ' && b[at - 2].is_ascii_alphabetic() {
             let before = &t[..at - 1];
+            // By bytes: the byte after the last non-letter starts a run of ASCII letters, so
+            // it is a char boundary even when that non-letter is a multi-byte char.
             let word_start = before
-                .rfind(|c: char| !c.is_ascii_alphabetic())
+                .bytes()
+                .rposition(|c| !c.is_ascii_alphabetic())
                 .map_or(0, |i| i + 1);
             if LONGER.contains(&&before[word_start..]) {
                 continue;
@@ -1067,5 +1070,22 @@ mod tests {
         assert_eq!(m.user_id.as_deref(), Some("EX\\bob"));
         assert_eq!(m.resource.as_deref(), Some("windows logon type 10"));
         assert_eq!(m.source_address.as_deref(), Some("2001:db8::5"));
+    }
+
+    /// Found by the `parse` fuzz target: a multi-byte char (U+FFFD is what invalid UTF-8
+    /// becomes) inside the word before a label made the word lookup slice inside that char.
+    #[test]
+    fn multi_byte_char_before_a_label_word() {
+        for sep in ["\u{fffd}", "é", "\u{1f600}"] {
+            let line = format!(
+                "<13>Jun 14 10:35:00 ws-104.example.com evsys: Security-Auditing 4624 \
+                 AUDIT_SUCCESS An account was successfully logged on. Subject: Account Name: - \
+                 Account Domain: - New Logon: Account Name: nina.r Account Domain: EX{sep}MPLE \
+                 Logon Type: 3 Source Network Address: 192.0.2.15"
+            );
+            let m = map(&p(&line)).expect("a 4624 in plain text");
+            let user = format!("EX{sep}MPLE\\nina.r");
+            assert_eq!(m.user_id.as_deref(), Some(user.as_str()), "{line}");
+        }
     }
 }

@@ -54,6 +54,7 @@ pub fn effective_listen(cli: &ListenConfig, config: &ListenConfig) -> ListenConf
 
 /// Runs the collector until SIGTERM/SIGINT (Ok) or a write failure (Err).
 pub fn run(config: &Config, listen: ListenConfig, store: Store) -> Result<()> {
+    crate::guard::log_panics_without_their_text();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("hipaa-audit-io")
