@@ -22,6 +22,9 @@
 #   QUEUE_CAPACITY, BATCH_MAX, UDP_RECV_BUFFER   hipaa-audit [limits] (defaults: the project's)
 #   UDP_RATE=50000 UDP_SECONDS=5 UDP_BLAST=200000
 #   SKIP_UDP=1          TCP only
+#   BIG_N=3000 BIG_CONNS=32   memory under a flood of 65,000-byte messages (half plain text,
+#                       half control characters, which JSON escapes to 6 bytes each) over
+#                       BIG_CONNS connections: peak RSS and verify; BIG_N=0 to skip
 #   BENCH_TMP=/var/tmp  where the stores go (must be a real disk, not tmpfs, for fsync to count)
 #   KEEP=1              keep the work directory (stores, logs, configs) instead of deleting it
 #   TIMEOUT=900         seconds any single wait may take (every loop here is bounded)
@@ -46,6 +49,8 @@ UDP_RATE=${UDP_RATE:-50000}
 UDP_SECONDS=${UDP_SECONDS:-5}
 UDP_BLAST=${UDP_BLAST:-200000}
 TIMEOUT=${TIMEOUT:-900}
+BIG_N=${BIG_N:-3000}
+BIG_CONNS=${BIG_CONNS:-32}
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -262,6 +267,33 @@ tcp_rsyslog() { # variant run
     rm -f "$d/out.jsonl"
 }
 
+# ---- large messages: memory ------------------------------------------------------------
+big_hipaa() {
+    local d=$WORK/big-hipaa port hwm verdict
+    mkdir -p "$d"
+    # Odd lines plain words, even lines control characters (\x01), 65,000 bytes with LF.
+    awk -v n="$BIG_N" 'BEGIN {
+        hdr = "<134>1 2026-01-15T10:00:00.000Z big-host.example.org big-app 1 - - "
+        want = 65000 - length(hdr) - 1
+        plain = ""; while (length(plain) < want) plain = plain "patient chart viewed by clinician "
+        plain = substr(plain, 1, want)
+        ctl = sprintf("%c", 1); while (length(ctl) < want) ctl = ctl ctl
+        ctl = substr(ctl, 1, want)
+        for (i = 0; i < n; i++) printf "%s%s\n", hdr, (i % 2 ? ctl : plain)
+    }' >"$WORK/big.txt"
+    port=$("$LG" free-port)
+    start_hipaa "$d" --tcp "127.0.0.1:$port"
+    "$LG" tcp "127.0.0.1:$port" "$WORK/big.txt" --conns "$BIG_CONNS" --count "$BIG_N" --wait-head "$d/store" --timeout "$TIMEOUT" >"$d/load.out" ||
+        fail "hipaa-audit large messages: $(tail -n2 "$d/load.out") (see $d)"
+    hwm=$(vmhwm "$SPID")
+    stop "$SPID"
+    verdict=$("$BIN" verify --log-dir "$d/store" 2>&1 | head -n1) || true
+    [ "$verdict" = PASS ] || fail "verify of the large-message run said: $verdict"
+    printf 'big\thipaa-audit\t1\t%s\t%s\t%s\t0\tbytes_per_entry=%s\n' "$(val rate "$d/load.out")" \
+        "$(val seconds "$d/load.out")" "$hwm" $(($(stat -c %s "$d/store/audit.jsonl") / BIG_N)) >>"$RESULTS"
+    rm -rf "$d/store" "$WORK/big.txt"
+}
+
 # ---- UDP --------------------------------------------------------------------------------
 udp_send() { # port mode out
     if [ "$2" = steady ]; then
@@ -340,6 +372,11 @@ for r in $(seq 1 "$REPEAT"); do
     done
 done
 
+if [ "$BIG_N" -gt 0 ]; then
+    echo "== large messages: $BIG_N of 65,000 bytes over $BIG_CONNS connections (hipaa-audit, project defaults)"
+    big_hipaa
+fi
+
 if [ "${SKIP_UDP:-0}" != 1 ]; then
     echo "== UDP: steady $UDP_RATE/s for ${UDP_SECONDS}s ($UDP_STEADY_COUNT datagrams), then $UDP_BLAST unthrottled; $UDP_REPEAT runs each"
     echo "   receive buffer: asked $UDP_RECV_BUFFER, net.core.rmem_max $RMEM_MAX (rsyslog asked $UDP_BUF_EFFECTIVE)"
@@ -394,6 +431,7 @@ END {
 echo
 echo "per run (tcp, server, run, msgs/s, seconds, VmHWM kB, CPU s, extra):"
 awk -F'\t' '$1 == "tcp"' "$RESULTS" | sed 's/^/  /'
+awk -F'\t' '$1 == "big" { printf "\n== large messages: %d msgs/s (%.0f MB/s of messages), peak RSS %.1f MB (goal < 100 MB), %s, verify PASS\n", $4, $4 * 65000 / 1e6, $6 / 1024, $8 }' "$RESULTS"
 
 if [ "${SKIP_UDP:-0}" != 1 ]; then
     echo

@@ -62,6 +62,9 @@ pub struct TlsConfig {
     pub handshake_timeout_secs: u64,
 }
 
+/// The smallest `limits.queue_bytes` accepted.
+pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
@@ -77,6 +80,9 @@ pub struct LimitsConfig {
     pub udp_recv_buffer: usize,
     /// Entries waiting for the writer; when full, TCP readers wait (backpressure).
     pub queue_capacity: usize,
+    /// Bytes of serialized entries waiting for the writer: the same backpressure, so a
+    /// flood of large messages takes no more memory than one of small ones.
+    pub queue_bytes: usize,
     /// Most entries appended (and fsynced) as one batch.
     pub batch_max: usize,
     /// Seconds between the collector's counter lines in its log; 0 turns them off.
@@ -136,6 +142,7 @@ impl Default for LimitsConfig {
             drain_timeout_secs: 5,
             udp_recv_buffer: 8 * 1024 * 1024,
             queue_capacity: 2 * 1024,
+            queue_bytes: 16 * 1024 * 1024,
             batch_max: 4096,
             stats_interval_secs: 300,
         }
@@ -228,6 +235,12 @@ impl Config {
                 problems.push(format!("{key} must be at least 1"));
             }
         }
+        if l.queue_bytes < MIN_QUEUE_BYTES {
+            problems.push(format!(
+                "limits.queue_bytes must be at least {MIN_QUEUE_BYTES} (64 KiB), not {}",
+                l.queue_bytes
+            ));
+        }
         if !self.listen.tls.is_empty() && (self.tls.cert.is_none() || self.tls.key.is_none()) {
             problems.push("listen.tls needs tls.cert and tls.key".to_owned());
         }
@@ -287,6 +300,18 @@ mod tests {
             e.contains("report.after_hours_start") && e.contains("report.after_hours_end"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_queue_smaller_than_one_large_message_is_refused() {
+        let e = Config::parse("[limits]\nqueue_bytes = 1000\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("limits.queue_bytes must be at least 65536"),
+            "{e}"
+        );
+        assert!(Config::parse("[limits]\nqueue_bytes = 65536\n", Path::new("x.toml")).is_ok());
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 // The collector allocates entries on its I/O threads and frees them on the writer thread;
 // mimalloc handles that cross-thread pattern far better than glibc's malloc (speed and RSS).
+// Built without transparent huge pages (`no_thp`): with them, every 2 MiB region it touched
+// became resident, and a flood of 64 KiB messages peaked at 107 MB instead of 62-72 MB.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

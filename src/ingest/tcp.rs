@@ -17,11 +17,10 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::framing::{Frame, Framer};
-use super::inflight::InFlight;
+use super::inflight::{InFlight, Ready};
 use super::{RawMessage, Transport};
 use crate::serve::intake::Intake;
 use crate::serve::stats::Stats;
-use crate::store::entry::Prepared;
 
 pub async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
     TcpListener::bind(addr).await.map_err(|e| {
@@ -125,7 +124,7 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
         let step = tokio::select! {
             biased;
             _ = conns.hard_stop.cancelled() => Step::Stop,
-            (count, r) = in_flight.next(), if !in_flight.is_empty() => Step::Ready(count, r),
+            ready = in_flight.next(), if !in_flight.is_empty() => Step::Ready(ready),
             r = tokio::time::timeout(conns.idle_timeout, stream.read(&mut buf)) => Step::Read(r),
         };
         let n = match step {
@@ -133,8 +132,8 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
                 tracing::info!("drain deadline passed; closing the connection");
                 break;
             }
-            Step::Ready(count, r) => {
-                if in_flight.deliver(count, r).await.is_err() {
+            Step::Ready(ready) => {
+                if in_flight.deliver(ready).await.is_err() {
                     return;
                 }
                 continue;
@@ -152,14 +151,16 @@ pub async fn read_stream<S: AsyncRead + Unpin>(
             }
         };
         framer.push(&buf[..n], &mut frames);
-        in_flight.start(raw_messages(&mut frames, peer, transport));
-        if in_flight.throttle().await.is_err() {
+        let raws = raw_messages(&mut frames, peer, transport);
+        if in_flight.start(raws).await.is_err() || in_flight.throttle().await.is_err() {
             return;
         }
     }
     framer.finish(&mut frames);
-    in_flight.start(raw_messages(&mut frames, peer, transport));
-    let _ = in_flight.drain().await;
+    let raws = raw_messages(&mut frames, peer, transport);
+    if in_flight.start(raws).await.is_ok() {
+        let _ = in_flight.drain().await;
+    }
     Stats::add(
         &conns.intake.stats.skipped_bytes,
         framer.stats().skipped_bytes,
@@ -188,6 +189,6 @@ fn raw_messages(
 /// What woke a connection's loop.
 enum Step {
     Stop,
-    Ready(usize, Result<Vec<Prepared>, tokio::task::JoinError>),
+    Ready(Ready),
     Read(Result<std::io::Result<usize>, tokio::time::error::Elapsed>),
 }

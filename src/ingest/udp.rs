@@ -9,10 +9,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use super::inflight::InFlight;
+use super::inflight::{InFlight, Ready};
 use super::{RawMessage, Transport};
 use crate::serve::intake::Intake;
-use crate::store::entry::Prepared;
 
 /// Datagrams taken in one go before handing them on.
 const BURST: usize = 256;
@@ -61,13 +60,13 @@ pub async fn run(sock: UdpSocket, intake: Intake, max_message: usize, stop: Canc
         let step = tokio::select! {
             biased;
             _ = stop.cancelled() => Step::Stop,
-            (count, r) = in_flight.next(), if !in_flight.is_empty() => Step::Ready(count, r),
+            ready = in_flight.next(), if !in_flight.is_empty() => Step::Ready(ready),
             r = sock.recv_from(&mut buf) => Step::Received(r),
         };
         let first = match step {
             Step::Stop => break,
-            Step::Ready(count, r) => {
-                if in_flight.deliver(count, r).await.is_err() {
+            Step::Ready(ready) => {
+                if in_flight.deliver(ready).await.is_err() {
                     return;
                 }
                 continue;
@@ -80,8 +79,7 @@ pub async fn run(sock: UdpSocket, intake: Intake, max_message: usize, stop: Canc
         };
         let mut raws: Vec<RawMessage> = first.into_iter().collect();
         burst(&sock, &mut buf, max_message, &mut raws);
-        in_flight.start(raws);
-        if in_flight.throttle().await.is_err() {
+        if in_flight.start(raws).await.is_err() || in_flight.throttle().await.is_err() {
             return;
         }
     }
@@ -93,8 +91,7 @@ pub async fn run(sock: UdpSocket, intake: Intake, max_message: usize, stop: Canc
         if raws.is_empty() {
             break;
         }
-        in_flight.start(raws);
-        if in_flight.throttle().await.is_err() {
+        if in_flight.start(raws).await.is_err() || in_flight.throttle().await.is_err() {
             return;
         }
     }
@@ -114,7 +111,7 @@ fn burst(sock: &UdpSocket, buf: &mut [u8], max_message: usize, raws: &mut Vec<Ra
 /// What woke the listener's loop.
 enum Step {
     Stop,
-    Ready(usize, Result<Vec<Prepared>, tokio::task::JoinError>),
+    Ready(Ready),
     Received(std::io::Result<(usize, SocketAddr)>),
 }
 

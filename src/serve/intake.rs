@@ -1,14 +1,14 @@
 //! Where listeners hand what they read. `prepare` runs the pipeline (parse, map, canonical
 //! bytes) in a task of its own ([`crate::ingest::inflight`]), so that work spreads over the
 //! runtime's threads while the writer thread only chains and writes; `send` queues the
-//! result for the writer and waits when the queue is full: that is the backpressure a slow
-//! disk puts on TCP senders.
+//! result for the writer and waits when the queue is full (in entries or in bytes): that is
+//! the backpressure a slow disk puts on TCP senders.
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::stats::Stats;
-use super::writer::Batch;
+use super::writer::{Batch, QueueSlots};
 use crate::ingest::RawMessage;
 use crate::mapping::Mapper;
 use crate::parse::ParseOptions;
@@ -22,8 +22,53 @@ pub struct Intake {
     parse: Arc<ParseOptions>,
     mapper: Arc<Mapper>,
     /// Entries the queue may hold (limits.queue_capacity).
-    slots: Arc<Semaphore>,
+    entries: Limit,
+    /// KiB of serialized entries the queue may hold (limits.queue_bytes).
+    kib: Limit,
+    /// KiB of messages being prepared over all readers ([`PREPARING_SHARE`] of the above).
+    preparing: Limit,
+}
+
+/// Messages being prepared may take this fraction of `limits.queue_bytes` (in message
+/// bytes; an entry is the message plus about 1 KB, up to 8 times the message when it is
+/// made of control characters or invalid UTF-8, which JSON escapes byte by byte).
+pub const PREPARING_SHARE: usize = 8;
+
+/// How much the queue to the writer may hold: whichever bound is reached first.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueBound {
+    pub entries: usize,
+    pub bytes: usize,
+}
+
+/// One of the queue's bounds, as permits of a semaphore.
+#[derive(Clone)]
+struct Limit {
+    permits: Arc<Semaphore>,
     capacity: usize,
+}
+
+impl Limit {
+    fn new(capacity: usize) -> Limit {
+        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+        Limit {
+            permits: Arc::new(Semaphore::new(capacity)),
+            capacity,
+        }
+    }
+
+    /// Waits for `n` permits (at most the whole capacity: a batch larger than the queue
+    /// takes all of it). `None` only if the semaphore was closed, which it never is.
+    async fn take(&self, n: usize) -> Option<OwnedSemaphorePermit> {
+        let n = n.clamp(1, self.capacity) as u32;
+        self.permits.clone().acquire_many_owned(n).await.ok()
+    }
+
+    /// `take` without waiting: `None` when the permits are not there now.
+    fn try_take(&self, n: usize) -> Option<OwnedSemaphorePermit> {
+        let n = n.clamp(1, self.capacity) as u32;
+        self.permits.clone().try_acquire_many_owned(n).ok()
+    }
 }
 
 /// The writer is gone (it failed, or the collector is stopping).
@@ -36,17 +81,28 @@ impl Intake {
         stats: Arc<Stats>,
         parse: ParseOptions,
         mapper: Mapper,
-        capacity: usize,
+        bound: QueueBound,
     ) -> Intake {
-        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS);
         Intake {
             tx,
             stats,
             parse: Arc::new(parse),
             mapper: Arc::new(mapper),
-            slots: Arc::new(Semaphore::new(capacity)),
-            capacity,
+            entries: Limit::new(bound.entries),
+            kib: Limit::new(bound.bytes.div_ceil(1024)),
+            preparing: Limit::new((bound.bytes / PREPARING_SHARE).div_ceil(1024)),
         }
+    }
+
+    /// A share of the budget of bytes being prepared for messages of `bytes`, if there is
+    /// room now.
+    pub fn try_reserve_preparing(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        self.preparing.try_take(bytes.div_ceil(1024))
+    }
+
+    /// The same, waiting for room. Call it holding no share of that budget.
+    pub async fn reserve_preparing(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        self.preparing.take(bytes.div_ceil(1024)).await
     }
 
     /// Parses, maps and serializes messages (CPU only; runs on any runtime thread).
@@ -66,18 +122,19 @@ impl Intake {
         batch
     }
 
-    /// Queues prepared entries for the writer, waiting for room in the queue (a batch
-    /// larger than the whole queue takes all of it).
+    /// Queues prepared entries for the writer, waiting for room in the queue, in entries
+    /// and in bytes (always in that order, so two senders never hold one bound each).
     pub async fn send(&self, batch: Vec<Prepared>) -> Result<(), Closed> {
         if batch.is_empty() {
             return Ok(());
         }
         let n = batch.len() as u64;
-        let want = (batch.len().min(self.capacity)) as u32;
-        let slots = self.slots.clone().acquire_many_owned(want).await.ok();
+        let bytes: usize = batch.iter().map(Prepared::footprint).sum();
+        let entries = self.entries.take(batch.len()).await;
+        let kib = self.kib.take(bytes.div_ceil(1024)).await;
         let batch = Batch {
             entries: batch,
-            slots,
+            slots: QueueSlots { entries, kib },
         };
         self.tx.send(batch).await.map_err(|_| {
             Stats::add(&self.stats.dropped, n);

@@ -28,7 +28,7 @@ use crate::config::{Config, ListenConfig};
 use crate::ingest::{tcp, tls, udp};
 use crate::parse::ParseOptions;
 use crate::store::Store;
-use intake::Intake;
+use intake::{Intake, QueueBound};
 use stats::Stats;
 
 /// The embedded default: UDP and TCP on loopback, a high port, no root needed.
@@ -118,7 +118,16 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
     let (tx, rx) = mpsc::channel(limits.queue_capacity.max(1));
     let writer = writer::spawn(&store, rx, limits.batch_max, stats.clone(), fatal.clone())?;
     let mapper = crate::mapping::Mapper::with_rules(&config.mapping.rules)?;
-    let intake = Intake::new(tx, stats.clone(), parse, mapper, limits.queue_capacity);
+    let intake = Intake::new(
+        tx,
+        stats.clone(),
+        parse,
+        mapper,
+        QueueBound {
+            entries: limits.queue_capacity,
+            bytes: limits.queue_bytes,
+        },
+    );
 
     let stop_accept = CancellationToken::new();
     let tracker = TaskTracker::new();

@@ -20,10 +20,16 @@ use crate::store::{Store, StoreError};
 
 /// What listeners send: the entries of one read (one TCP chunk, a burst of datagrams),
 /// with the queue slots they hold until the writer has appended them. The slots bound the
-/// queue in entries, whatever the size of each batch.
+/// queue in entries and in bytes, whatever the size of each batch.
 pub struct Batch {
     pub entries: Vec<Prepared>,
-    pub slots: Option<OwnedSemaphorePermit>,
+    pub slots: QueueSlots,
+}
+
+/// A batch's share of the queue's two bounds; dropping it gives the room back.
+pub struct QueueSlots {
+    pub entries: Option<OwnedSemaphorePermit>,
+    pub kib: Option<OwnedSemaphorePermit>,
 }
 
 pub fn spawn(

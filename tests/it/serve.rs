@@ -555,6 +555,60 @@ fn sigterm_drains_everything_sent() {
 }
 
 #[test]
+fn large_messages_from_many_connections_fit_the_smallest_queue() {
+    // The queue to the writer is bounded in bytes too, and so are the messages being
+    // prepared (an eighth of it: 8 KiB here). Each message below is larger than either
+    // bound (30 KB of control characters, which JSON escapes to 180 KB in the entry), so
+    // every chunk takes a whole budget: the readers must take turns, not stall each other,
+    // and lose nothing.
+    const CONNS: usize = 6;
+    const PER_CONN: usize = 15;
+    let config = "[limits]\nqueue_bytes = 65536\nqueue_capacity = 4\n";
+    let mut server = Server::start(&["--tcp", "127.0.0.1:0"], Some(config));
+    let addr = server.tcp();
+    let filler = "\u{1}".repeat(30_000);
+    let clients: Vec<_> = (0..CONNS)
+        .map(|c| {
+            let filler = filler.clone();
+            thread::spawn(move || {
+                let mut s = connect(addr);
+                for i in 0..PER_CONN {
+                    let line = format!("<13>1 - bighost big - - - big {c} {i} {filler}\n");
+                    s.write_all(line.as_bytes()).expect("send");
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("client thread panicked");
+    }
+    let entries = server.wait_entries(CONNS * PER_CONN, BULK_WAIT);
+    server.stop();
+    for c in 0..CONNS {
+        let got: Vec<usize> = entries
+            .iter()
+            .filter_map(|e| {
+                let mut words = ptr(e, "/action")?.split(' ');
+                (words.next()? == "big" && words.next()? == c.to_string())
+                    .then(|| words.next()?.parse().ok())?
+            })
+            .collect();
+        assert_eq!(
+            got,
+            (0..PER_CONN).collect::<Vec<_>>(),
+            "connection {c}: every message, once, in order"
+        );
+    }
+    assert!(
+        entries
+            .iter()
+            .all(|e| raw_bytes(e).ends_with(filler.as_bytes())),
+        "every message kept whole in details.raw"
+    );
+    server.verify();
+}
+
+#[test]
 fn kill_9_under_load_then_restart_verifies() {
     let server = Server::start(&["--tcp", "127.0.0.1:0"], None);
     let addr = server.tcp();
