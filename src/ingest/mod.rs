@@ -7,6 +7,7 @@ pub mod inflight;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
+pub mod udp_drops;
 
 use std::io;
 use std::net::SocketAddr;

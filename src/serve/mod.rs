@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, ListenConfig};
+use crate::ingest::udp_drops::DropWatch;
 use crate::ingest::{tcp, tls, udp};
 use crate::parse::ParseOptions;
 use crate::store::Store;
@@ -111,6 +112,7 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
             .filter_map(|(l, _)| l.local_addr().ok())
             .collect(),
     };
+    let udp_watch = DropWatch::new(&udp_socks);
     let stats = Arc::new(Stats::default());
     let fatal = CancellationToken::new();
     // The queue is bounded in entries by Intake's slots; the channel only needs room for
@@ -176,14 +178,17 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
         "hipaa-audit collector listening"
     );
     if limits.stats_interval_secs > 0 {
-        let (stats, stop) = (stats.clone(), stop_accept.clone());
+        let (stats, stop, watch) = (stats.clone(), stop_accept.clone(), udp_watch.clone());
         let every = Duration::from_secs(limits.stats_interval_secs);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
             loop {
                 tokio::select! {
-                    _ = tick.tick() => stats.log("periodic"),
+                    _ = tick.tick() => {
+                        stats.refresh_udp_drops(&watch);
+                        stats.log("periodic");
+                    }
                     _ = stop.cancelled() => return,
                 }
             }
@@ -207,6 +212,7 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
     let result = tokio::task::spawn_blocking(move || writer.join())
         .await
         .context("writer thread")?;
+    stats.refresh_udp_drops(&udp_watch);
     stats.log("exit");
     match result {
         Ok(Ok(())) if !fatal.is_cancelled() => Ok(()),

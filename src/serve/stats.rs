@@ -3,6 +3,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::ingest::udp_drops::DropWatch;
+
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Messages taken in (after framing), on any transport.
@@ -21,6 +23,9 @@ pub struct Stats {
     pub connections: AtomicU64,
     /// TLS handshakes that failed or timed out.
     pub tls_failures: AtomicU64,
+    /// UDP datagrams the kernel dropped because a listener's receive buffer was full (read
+    /// from the kernel when the counters are logged; Linux only).
+    pub udp_kernel_drops: AtomicU64,
 }
 
 impl Stats {
@@ -30,6 +35,20 @@ impl Stats {
 
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Reads the kernel's count of dropped UDP datagrams, warning when it has grown.
+    pub fn refresh_udp_drops(&self, watch: &DropWatch) {
+        let Some(now) = watch.total() else { return };
+        let before = self.udp_kernel_drops.swap(now, Ordering::Relaxed);
+        if now > before {
+            tracing::warn!(
+                dropped = now - before,
+                total = now,
+                "the kernel dropped UDP datagrams: the receive buffer was full. Raise \
+                 limits.udp_recv_buffer (and net.core.rmem_max), or have senders use TCP"
+            );
+        }
     }
 
     /// One structured log line with every counter.
@@ -44,6 +63,7 @@ impl Stats {
             dropped = Self::get(&self.dropped),
             connections = Self::get(&self.connections),
             tls_failures = Self::get(&self.tls_failures),
+            udp_kernel_drops = Self::get(&self.udp_kernel_drops),
             "counters"
         );
     }

@@ -609,6 +609,52 @@ fn large_messages_from_many_connections_fit_the_smallest_queue() {
 }
 
 #[test]
+fn udp_datagrams_the_kernel_drops_are_counted() {
+    // UDP has no backpressure: with the collector stopped (SIGSTOP) and a small receive
+    // buffer, the kernel drops most of a burst. Nothing is silent: every datagram sent is
+    // either an entry or in the exit counters' udp_kernel_drops, and a warning says so.
+    const N: usize = 2000;
+    let config = "[limits]\nudp_recv_buffer = 16384\n";
+    let mut server = Server::start(&["--udp", "127.0.0.1:0"], Some(config));
+    let addr = server.udp();
+    server.proc.signal("STOP");
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..N {
+        let line = format!("<13>1 - udphost burst - - - burst {i} {}", "x".repeat(150));
+        sock.send_to(line.as_bytes(), addr).expect("send datagram");
+    }
+    server.proc.signal("CONT");
+    server.stop();
+    let entries = server.entries();
+    let log = server.log.text();
+    let exit = log
+        .lines()
+        .find(|l| l.contains("counters") && l.contains("when=\"exit\""))
+        .unwrap_or_else(|| panic!("no exit counters in the log:\n{log}"));
+    let counter = |key: &str| -> usize {
+        exit.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {exit}"))
+    };
+    let drops = counter("udp_kernel_drops");
+    assert_eq!(counter("written"), entries.len(), "{exit}");
+    assert!(
+        drops > 0,
+        "a 16 KiB buffer cannot hold {N} datagrams: {exit}"
+    );
+    assert_eq!(
+        entries.len() + drops,
+        N,
+        "every datagram is an entry or a counted drop: {exit}"
+    );
+    assert!(
+        log.contains("the kernel dropped UDP datagrams"),
+        "the loss is warned about:\n{log}"
+    );
+    server.verify();
+}
+
+#[test]
 fn kill_9_under_load_then_restart_verifies() {
     let server = Server::start(&["--tcp", "127.0.0.1:0"], None);
     let addr = server.tcp();
