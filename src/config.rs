@@ -62,7 +62,7 @@ pub struct TlsConfig {
     pub handshake_timeout_secs: u64,
 }
 
-/// The smallest `limits.queue_bytes` accepted.
+/// The smallest `limits.queue_bytes` and `limits.udp_backlog_bytes` accepted.
 pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -78,6 +78,9 @@ pub struct LimitsConfig {
     pub drain_timeout_secs: u64,
     /// UDP socket receive buffer (SO_RCVBUF) in bytes; 0 keeps the system default.
     pub udp_recv_buffer: usize,
+    /// Bytes of UDP datagrams received and waiting to be parsed: holds bursts faster than
+    /// the collector, which the kernel buffer alone would drop.
+    pub udp_backlog_bytes: usize,
     /// Entries waiting for the writer; when full, TCP readers wait (backpressure).
     pub queue_capacity: usize,
     /// Bytes of serialized entries waiting for the writer: the same backpressure, so a
@@ -141,6 +144,7 @@ impl Default for LimitsConfig {
             idle_timeout_secs: 600,
             drain_timeout_secs: 5,
             udp_recv_buffer: 8 * 1024 * 1024,
+            udp_backlog_bytes: 16 * 1024 * 1024,
             queue_capacity: 2 * 1024,
             queue_bytes: 16 * 1024 * 1024,
             batch_max: 4096,
@@ -235,11 +239,15 @@ impl Config {
                 problems.push(format!("{key} must be at least 1"));
             }
         }
-        if l.queue_bytes < MIN_QUEUE_BYTES {
-            problems.push(format!(
-                "limits.queue_bytes must be at least {MIN_QUEUE_BYTES} (64 KiB), not {}",
-                l.queue_bytes
-            ));
+        for (key, v) in [
+            ("limits.queue_bytes", l.queue_bytes),
+            ("limits.udp_backlog_bytes", l.udp_backlog_bytes),
+        ] {
+            if v < MIN_QUEUE_BYTES {
+                problems.push(format!(
+                    "{key} must be at least {MIN_QUEUE_BYTES} (64 KiB), not {v}"
+                ));
+            }
         }
         if !self.listen.tls.is_empty() && (self.tls.cert.is_none() || self.tls.key.is_none()) {
             problems.push("listen.tls needs tls.cert and tls.key".to_owned());

@@ -2,11 +2,13 @@
 //! whole, so a message over the configured maximum is detected, kept truncated and counted.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::inflight::{InFlight, Ready};
@@ -50,49 +52,134 @@ pub fn bind(addr: SocketAddr, recv_buffer: usize) -> Result<UdpSocket> {
     UdpSocket::from_std(s.into()).with_context(|| format!("cannot listen on udp {addr}"))
 }
 
-/// Receives until `stop`, then takes what the kernel already holds and returns. Bursts of
-/// datagrams are prepared in parallel ([`InFlight`]) while receiving goes on, and reach the
-/// writer in the order they arrived.
-pub async fn run(sock: UdpSocket, intake: Intake, max_message: usize, stop: CancellationToken) {
+/// Receives until `stop`, then takes what the kernel already holds and returns.
+///
+/// UDP has no backpressure: whatever the kernel's receive buffer cannot hold is lost. So
+/// receiving does nothing else: it copies bursts of datagrams into a backlog in memory
+/// (`backlog_bytes`, limits.udp_backlog_bytes), and a second task takes them from there,
+/// prepares them in parallel ([`InFlight`]) and hands them to the writer in the order they
+/// arrived. A burst faster than the collector waits in the backlog instead of being
+/// dropped; only when the backlog is full does receiving wait, and the kernel buffer (then
+/// the kernel's drop counter, see [`super::udp_drops`]) takes over.
+pub async fn run(
+    sock: UdpSocket,
+    intake: Intake,
+    max_message: usize,
+    backlog_bytes: usize,
+    stop: CancellationToken,
+) {
+    let backlog = Backlog::new(backlog_bytes);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let processor = tokio::spawn(process(rx, intake));
+    receive(&sock, max_message, &backlog, &tx, &stop).await;
+    drop(tx); // the processor ends once it has handed on everything received
+    if let Err(e) = processor.await {
+        tracing::error!(error = %e, "the UDP processing task failed");
+    }
+}
+
+/// Datagrams received and not yet prepared, bounded in bytes (with a fixed cost per
+/// message, so a flood of tiny datagrams is bounded too).
+struct Backlog {
+    permits: Arc<Semaphore>,
+    capacity: usize,
+}
+
+/// What one message costs in the backlog beyond its bytes (its `RawMessage`, allocator
+/// overhead), in bytes.
+const PER_MESSAGE: usize = std::mem::size_of::<RawMessage>() + 32;
+
+impl Backlog {
+    fn new(bytes: usize) -> Backlog {
+        let capacity = (bytes / 1024).clamp(1, u32::MAX as usize);
+        Backlog {
+            permits: Arc::new(Semaphore::new(capacity)),
+            capacity,
+        }
+    }
+
+    /// Room for `raws`, waiting for the processor to take earlier ones when it is full.
+    /// `None` only if the semaphore was closed, which it never is.
+    async fn reserve(&self, raws: &[RawMessage]) -> Option<OwnedSemaphorePermit> {
+        let bytes: usize = raws.iter().map(|r| r.bytes.len() + PER_MESSAGE).sum();
+        let kib = bytes.div_ceil(1024).clamp(1, self.capacity) as u32;
+        self.permits.clone().acquire_many_owned(kib).await.ok()
+    }
+}
+
+type Received = (Vec<RawMessage>, Option<OwnedSemaphorePermit>);
+
+/// The receiving half: socket to backlog, nothing else.
+async fn receive(
+    sock: &UdpSocket,
+    max_message: usize,
+    backlog: &Backlog,
+    tx: &mpsc::UnboundedSender<Received>,
+    stop: &CancellationToken,
+) {
     let mut buf = vec![0u8; 65536];
-    let mut in_flight = InFlight::new(intake);
     loop {
-        let step = tokio::select! {
+        let received = tokio::select! {
             biased;
-            _ = stop.cancelled() => Step::Stop,
-            ready = in_flight.next(), if !in_flight.is_empty() => Step::Ready(ready),
-            r = sock.recv_from(&mut buf) => Step::Received(r),
+            _ = stop.cancelled() => break,
+            r = sock.recv_from(&mut buf) => r,
         };
-        let first = match step {
-            Step::Stop => break,
-            Step::Ready(ready) => {
-                if in_flight.deliver(ready).await.is_err() {
-                    return;
-                }
-                continue;
-            }
-            Step::Received(Ok((n, peer))) => message(&buf[..n], peer, max_message),
-            Step::Received(Err(e)) => {
+        let first = match received {
+            Ok((n, peer)) => message(&buf[..n], peer, max_message),
+            Err(e) => {
                 tracing::warn!(error = %e, "udp receive failed");
                 continue;
             }
         };
         let mut raws: Vec<RawMessage> = first.into_iter().collect();
-        burst(&sock, &mut buf, max_message, &mut raws);
-        if in_flight.start(raws).await.is_err() || in_flight.throttle().await.is_err() {
-            return;
+        burst(sock, &mut buf, max_message, &mut raws);
+        if raws.is_empty() {
+            continue;
+        }
+        let room = backlog.reserve(&raws).await;
+        if tx.send((raws, room)).is_err() {
+            return; // the processor stopped: the writer is gone
         }
     }
     // Shutdown: what already arrived is not lost. Bounded, so a sender still flooding
     // cannot hold the shutdown up (256 bursts are more than a receive buffer holds).
     for _ in 0..256 {
         let mut raws = Vec::new();
-        burst(&sock, &mut buf, max_message, &mut raws);
+        burst(sock, &mut buf, max_message, &mut raws);
         if raws.is_empty() {
             break;
         }
-        if in_flight.start(raws).await.is_err() || in_flight.throttle().await.is_err() {
+        let room = backlog.reserve(&raws).await;
+        if tx.send((raws, room)).is_err() {
             return;
+        }
+    }
+}
+
+/// The processing half: backlog to writer, in arrival order.
+async fn process(mut rx: mpsc::UnboundedReceiver<Received>, intake: Intake) {
+    let mut in_flight = InFlight::new(intake);
+    loop {
+        let step = tokio::select! {
+            biased;
+            ready = in_flight.next(), if !in_flight.is_empty() => Step::Ready(ready),
+            got = rx.recv() => Step::Received(got),
+        };
+        match step {
+            Step::Ready(ready) => {
+                if in_flight.deliver(ready).await.is_err() {
+                    return;
+                }
+            }
+            Step::Received(Some((raws, room))) => {
+                // Once preparing, the messages count against the preparing budget instead.
+                let started = in_flight.start(raws).await;
+                drop(room);
+                if started.is_err() || in_flight.throttle().await.is_err() {
+                    return;
+                }
+            }
+            Step::Received(None) => break,
         }
     }
     let _ = in_flight.drain().await;
@@ -108,11 +195,10 @@ fn burst(sock: &UdpSocket, buf: &mut [u8], max_message: usize, raws: &mut Vec<Ra
     }
 }
 
-/// What woke the listener's loop.
+/// What woke the processing loop.
 enum Step {
-    Stop,
     Ready(Ready),
-    Received(std::io::Result<(usize, SocketAddr)>),
+    Received(Option<Received>),
 }
 
 /// A datagram as a message: trailing LF, CR LF or NUL that some senders add are dropped;

@@ -147,6 +147,7 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
             s,
             intake.clone(),
             limits.max_message_size,
+            limits.udp_backlog_bytes,
             stop_accept.clone(),
         ));
     }
