@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::inflight::{InFlight, Ready};
 use super::{RawMessage, Transport};
 use crate::serve::intake::Intake;
+use crate::serve::stats::Stats;
 
 /// Datagrams taken in one go before handing them on.
 const BURST: usize = 256;
@@ -158,6 +159,7 @@ async fn receive(
 
 /// The processing half: backlog to writer, in arrival order.
 async fn process(mut rx: mpsc::UnboundedReceiver<Received>, intake: Intake) {
+    let stats = intake.stats.clone();
     let mut in_flight = InFlight::new(intake);
     loop {
         let step = tokio::select! {
@@ -165,21 +167,27 @@ async fn process(mut rx: mpsc::UnboundedReceiver<Received>, intake: Intake) {
             ready = in_flight.next(), if !in_flight.is_empty() => Step::Ready(ready),
             got = rx.recv() => Step::Received(got),
         };
-        match step {
-            Step::Ready(ready) => {
-                if in_flight.deliver(ready).await.is_err() {
-                    return;
-                }
-            }
+        let handed_on = match step {
+            Step::Ready(ready) => in_flight.deliver(ready).await,
             Step::Received(Some((raws, room))) => {
                 // Once preparing, the messages count against the preparing budget instead.
                 let started = in_flight.start(raws).await;
                 drop(room);
-                if started.is_err() || in_flight.throttle().await.is_err() {
-                    return;
+                match started {
+                    Ok(()) => in_flight.throttle().await,
+                    Err(closed) => Err(closed),
                 }
             }
             Step::Received(None) => break,
+        };
+        if handed_on.is_err() {
+            // The writer is gone (it failed; the collector is stopping loudly): what is
+            // still in the backlog cannot be written, and is counted as dropped.
+            rx.close();
+            while let Ok((raws, _)) = rx.try_recv() {
+                Stats::add(&stats.dropped, raws.len() as u64);
+            }
+            return;
         }
     }
     let _ = in_flight.drain().await;
