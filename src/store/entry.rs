@@ -115,18 +115,9 @@ pub struct Prepared {
 impl Prepared {
     pub(crate) const SLOTS: [&'static str; 3] = ["hash", "previous_hash", "seq"];
 
-    /// Size in bytes of the serialized entry.
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
     /// Memory it holds (its buffer's capacity), for the collector's queue bound.
     pub fn footprint(&self) -> usize {
         self.bytes.capacity() + std::mem::size_of::<Prepared>()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
     }
 }
 
