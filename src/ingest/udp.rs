@@ -2,17 +2,17 @@
 //! whole, so a message over the configured maximum is detected, kept truncated and counted.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 use super::inflight::{InFlight, Ready};
 use super::{RawMessage, Transport};
+use crate::serve::budget::Budget;
 use crate::serve::intake::Intake;
 use crate::serve::stats::Stats;
 
@@ -69,7 +69,7 @@ pub async fn run(
     backlog_bytes: usize,
     stop: CancellationToken,
 ) {
-    let backlog = Backlog::new(backlog_bytes);
+    let backlog = Budget::bytes(backlog_bytes);
     let (tx, rx) = mpsc::unbounded_channel();
     let processor = tokio::spawn(process(rx, intake));
     receive(&sock, max_message, &backlog, &tx, &stop).await;
@@ -79,34 +79,9 @@ pub async fn run(
     }
 }
 
-/// Datagrams received and not yet prepared, bounded in bytes (with a fixed cost per
-/// message, so a flood of tiny datagrams is bounded too).
-struct Backlog {
-    permits: Arc<Semaphore>,
-    capacity: usize,
-}
-
 /// What one message costs in the backlog beyond its bytes (its `RawMessage`, allocator
-/// overhead), in bytes.
+/// overhead), so that a flood of tiny datagrams is bounded too.
 const PER_MESSAGE: usize = std::mem::size_of::<RawMessage>() + 32;
-
-impl Backlog {
-    fn new(bytes: usize) -> Backlog {
-        let capacity = (bytes / 1024).clamp(1, u32::MAX as usize);
-        Backlog {
-            permits: Arc::new(Semaphore::new(capacity)),
-            capacity,
-        }
-    }
-
-    /// Room for `raws`, waiting for the processor to take earlier ones when it is full.
-    /// `None` only if the semaphore was closed, which it never is.
-    async fn reserve(&self, raws: &[RawMessage]) -> Option<OwnedSemaphorePermit> {
-        let bytes: usize = raws.iter().map(|r| r.bytes.len() + PER_MESSAGE).sum();
-        let kib = bytes.div_ceil(1024).clamp(1, self.capacity) as u32;
-        self.permits.clone().acquire_many_owned(kib).await.ok()
-    }
-}
 
 type Received = (Vec<RawMessage>, Option<OwnedSemaphorePermit>);
 
@@ -114,10 +89,17 @@ type Received = (Vec<RawMessage>, Option<OwnedSemaphorePermit>);
 async fn receive(
     sock: &UdpSocket,
     max_message: usize,
-    backlog: &Backlog,
+    backlog: &Budget,
     tx: &mpsc::UnboundedSender<Received>,
     stop: &CancellationToken,
 ) {
+    // Into the backlog, waiting for room when it is full; false once the processor is gone
+    // (the writer failed).
+    let hand_over = |raws: Vec<RawMessage>| async move {
+        let bytes = raws.iter().map(|r| r.bytes.len() + PER_MESSAGE).sum();
+        let room = backlog.take(bytes).await;
+        tx.send((raws, room)).is_ok()
+    };
     let mut buf = vec![0u8; 65536];
     loop {
         let received = tokio::select! {
@@ -134,12 +116,8 @@ async fn receive(
         };
         let mut raws: Vec<RawMessage> = first.into_iter().collect();
         burst(sock, &mut buf, max_message, &mut raws);
-        if raws.is_empty() {
-            continue;
-        }
-        let room = backlog.reserve(&raws).await;
-        if tx.send((raws, room)).is_err() {
-            return; // the processor stopped: the writer is gone
+        if !raws.is_empty() && !hand_over(raws).await {
+            return;
         }
     }
     // Shutdown: what already arrived is not lost. Bounded, so a sender still flooding
@@ -147,11 +125,7 @@ async fn receive(
     for _ in 0..256 {
         let mut raws = Vec::new();
         burst(sock, &mut buf, max_message, &mut raws);
-        if raws.is_empty() {
-            break;
-        }
-        let room = backlog.reserve(&raws).await;
-        if tx.send((raws, room)).is_err() {
+        if raws.is_empty() || !hand_over(raws).await {
             return;
         }
     }

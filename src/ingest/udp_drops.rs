@@ -11,7 +11,7 @@ use std::sync::Arc;
 /// The collector's UDP sockets, by inode. It holds a duplicate of each socket's descriptor,
 /// so a socket stays in the kernel's table (and its count readable) until the watch is
 /// dropped, even after its listener has stopped: the exit counters need it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DropWatch {
     inodes: Vec<u64>,
     _keep_open: Arc<Vec<OwnedFd>>,
@@ -39,17 +39,10 @@ impl DropWatch {
         if self.inodes.is_empty() {
             return None;
         }
-        let mut found = false;
-        let mut total = 0;
-        for table in ["/proc/net/udp", "/proc/net/udp6"] {
-            if let Ok(text) = std::fs::read_to_string(table) {
-                if let Some(n) = drops_in(&text, &self.inodes) {
-                    found = true;
-                    total += n;
-                }
-            }
-        }
-        found.then_some(total)
+        ["/proc/net/udp", "/proc/net/udp6"]
+            .iter()
+            .filter_map(|table| drops_in(&std::fs::read_to_string(table).ok()?, &self.inodes))
+            .reduce(|a, b| a + b)
     }
 }
 

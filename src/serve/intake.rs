@@ -5,8 +5,9 @@
 //! the backpressure a slow disk puts on TCP senders.
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
+use super::budget::Budget;
 use super::stats::Stats;
 use super::writer::{Batch, QueueSlots};
 use crate::ingest::RawMessage;
@@ -22,11 +23,11 @@ pub struct Intake {
     parse: Arc<ParseOptions>,
     mapper: Arc<Mapper>,
     /// Entries the queue may hold (limits.queue_capacity).
-    entries: Limit,
-    /// KiB of serialized entries the queue may hold (limits.queue_bytes).
-    kib: Limit,
-    /// KiB of messages being prepared over all readers ([`PREPARING_SHARE`] of the above).
-    preparing: Limit,
+    entries: Budget,
+    /// Bytes of serialized entries the queue may hold (limits.queue_bytes).
+    bytes: Budget,
+    /// Bytes of messages being prepared over all readers ([`PREPARING_SHARE`] of the above).
+    preparing: Budget,
 }
 
 /// Messages being prepared may take this fraction of `limits.queue_bytes` (in message
@@ -39,36 +40,6 @@ pub const PREPARING_SHARE: usize = 8;
 pub struct QueueBound {
     pub entries: usize,
     pub bytes: usize,
-}
-
-/// One of the queue's bounds, as permits of a semaphore.
-#[derive(Clone)]
-struct Limit {
-    permits: Arc<Semaphore>,
-    capacity: usize,
-}
-
-impl Limit {
-    fn new(capacity: usize) -> Limit {
-        let capacity = capacity.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
-        Limit {
-            permits: Arc::new(Semaphore::new(capacity)),
-            capacity,
-        }
-    }
-
-    /// Waits for `n` permits (at most the whole capacity: a batch larger than the queue
-    /// takes all of it). `None` only if the semaphore was closed, which it never is.
-    async fn take(&self, n: usize) -> Option<OwnedSemaphorePermit> {
-        let n = n.clamp(1, self.capacity) as u32;
-        self.permits.clone().acquire_many_owned(n).await.ok()
-    }
-
-    /// `take` without waiting: `None` when the permits are not there now.
-    fn try_take(&self, n: usize) -> Option<OwnedSemaphorePermit> {
-        let n = n.clamp(1, self.capacity) as u32;
-        self.permits.clone().try_acquire_many_owned(n).ok()
-    }
 }
 
 /// The writer is gone (it failed, or the collector is stopping).
@@ -88,21 +59,21 @@ impl Intake {
             stats,
             parse: Arc::new(parse),
             mapper: Arc::new(mapper),
-            entries: Limit::new(bound.entries),
-            kib: Limit::new(bound.bytes.div_ceil(1024)),
-            preparing: Limit::new((bound.bytes / PREPARING_SHARE).div_ceil(1024)),
+            entries: Budget::entries(bound.entries),
+            bytes: Budget::bytes(bound.bytes),
+            preparing: Budget::bytes(bound.bytes / PREPARING_SHARE),
         }
     }
 
     /// A share of the budget of bytes being prepared for messages of `bytes`, if there is
     /// room now.
     pub fn try_reserve_preparing(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        self.preparing.try_take(bytes.div_ceil(1024))
+        self.preparing.try_take(bytes)
     }
 
     /// The same, waiting for room. Call it holding no share of that budget.
     pub async fn reserve_preparing(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        self.preparing.take(bytes.div_ceil(1024)).await
+        self.preparing.take(bytes).await
     }
 
     /// Parses, maps and serializes messages (CPU only; runs on any runtime thread).
@@ -131,10 +102,10 @@ impl Intake {
         let n = batch.len() as u64;
         let bytes: usize = batch.iter().map(Prepared::footprint).sum();
         let entries = self.entries.take(batch.len()).await;
-        let kib = self.kib.take(bytes.div_ceil(1024)).await;
+        let bytes = self.bytes.take(bytes).await;
         let batch = Batch {
             entries: batch,
-            slots: QueueSlots { entries, kib },
+            slots: QueueSlots { entries, bytes },
         };
         self.tx.send(batch).await.map_err(|_| {
             Stats::add(&self.stats.dropped, n);

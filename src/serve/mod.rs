@@ -11,6 +11,7 @@
 //! writes everything queued, fsyncs, and the process exits 0. A write failure stops intake
 //! and exits non-zero instead.
 
+pub mod budget;
 pub mod intake;
 pub mod stats;
 pub mod writer;
@@ -115,8 +116,8 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
     let udp_watch = DropWatch::new(&udp_socks);
     let stats = Arc::new(Stats::default());
     let fatal = CancellationToken::new();
-    // The queue is bounded in entries by Intake's slots; the channel only needs room for
-    // that many batches.
+    // The queue is bounded in entries (and bytes) by Intake's budgets; the channel only
+    // needs room for that many batches.
     let (tx, rx) = mpsc::channel(limits.queue_capacity.max(1));
     let writer = writer::spawn(&store, rx, limits.batch_max, stats.clone(), fatal.clone())?;
     let mapper = crate::mapping::Mapper::with_rules(&config.mapping.rules)?;
@@ -186,10 +187,7 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
             tick.tick().await;
             loop {
                 tokio::select! {
-                    _ = tick.tick() => {
-                        stats.refresh_udp_drops(&watch);
-                        stats.log("periodic");
-                    }
+                    _ = tick.tick() => stats.log("periodic", &watch),
                     _ = stop.cancelled() => return,
                 }
             }
@@ -213,8 +211,7 @@ async fn serve(config: &Config, listen: ListenConfig, store: Store) -> Result<()
     let result = tokio::task::spawn_blocking(move || writer.join())
         .await
         .context("writer thread")?;
-    stats.refresh_udp_drops(&udp_watch);
-    stats.log("exit");
+    stats.log("exit", &udp_watch);
     match result {
         Ok(Ok(())) if !fatal.is_cancelled() => Ok(()),
         Ok(Ok(())) => Err(anyhow!("stopped after a write failure")),

@@ -38,7 +38,7 @@ impl Stats {
     }
 
     /// Reads the kernel's count of dropped UDP datagrams, warning when it has grown.
-    pub fn refresh_udp_drops(&self, watch: &DropWatch) {
+    fn refresh_udp_drops(&self, watch: &DropWatch) {
         let Some(now) = watch.total() else { return };
         let before = self.udp_kernel_drops.swap(now, Ordering::Relaxed);
         if now > before {
@@ -51,8 +51,9 @@ impl Stats {
         }
     }
 
-    /// One structured log line with every counter.
-    pub fn log(&self, when: &'static str) {
+    /// One structured log line with every counter, the kernel's UDP drops read just now.
+    pub fn log(&self, when: &'static str, udp: &DropWatch) {
+        self.refresh_udp_drops(udp);
         tracing::info!(
             when,
             received = Self::get(&self.received),

@@ -29,7 +29,7 @@ pub struct Batch {
 /// A batch's share of the queue's two bounds; dropping it gives the room back.
 pub struct QueueSlots {
     pub entries: Option<OwnedSemaphorePermit>,
-    pub kib: Option<OwnedSemaphorePermit>,
+    pub bytes: Option<OwnedSemaphorePermit>,
 }
 
 pub fn spawn(
