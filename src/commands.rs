@@ -31,7 +31,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         .log_dir
         .clone()
         .unwrap_or_else(|| config.store.log_dir.clone());
-    let store = Store::new(dir, config.store.fsync);
+    let mut store = Store::new(dir, config.store.fsync);
+    store.direct_io = config.store.direct_io;
     let shown = store.layout.dir().display().to_string();
     // Written, not printed: a closed pipe (`| head`) is an error `main` handles, not a panic.
     let mut out = std::io::stdout();

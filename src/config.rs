@@ -107,6 +107,9 @@ pub struct StoreConfig {
     pub log_dir: PathBuf,
     /// `always` or `never`.
     pub fsync: FsyncPolicy,
+    /// Write the active segment with `O_DIRECT` (past the page cache) where the file system
+    /// allows it; `false` writes through the page cache. The bytes on disk are the same.
+    pub direct_io: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -166,6 +169,7 @@ impl Default for StoreConfig {
         StoreConfig {
             log_dir: PathBuf::from(DEFAULT_LOG_DIR),
             fsync: FsyncPolicy::Always,
+            direct_io: true,
         }
     }
 }

@@ -31,7 +31,9 @@
 //! # Invariants
 //! - One append path ([`writer::Appender::append`]) under one lock ([`lock::StoreLock`]),
 //!   with the tail re-read under the lock: concurrent writers never fork the chain.
-//! - An append is one `write` of whole lines, then fsync per [`FsyncPolicy`]. If the write
+//! - An append writes whole lines (in whole blocks with `O_DIRECT` where possible, so the
+//!   bytes skip the page cache, [`direct`]), then fsyncs per [`FsyncPolicy`]. The file never
+//!   holds padding: its length is always the end of the last line written. If a write
 //!   fails, the file is cut back to its previous length; a crash mid-write leaves at most a
 //!   torn last line, which the next writer moves into `quarantine/` (never discarded) before
 //!   it continues the chain from the last whole entry ([`segment::recover_torn_tail`]).
@@ -45,6 +47,7 @@
 
 pub mod canonical;
 pub mod chain;
+pub mod direct;
 pub mod entry;
 pub mod error;
 pub mod fsio;
@@ -128,6 +131,8 @@ impl Layout {
 pub struct Store {
     pub layout: Layout,
     pub fsync: FsyncPolicy,
+    /// Append with `O_DIRECT` where the file system allows it ([`direct`]); on by default.
+    pub direct_io: bool,
 }
 
 impl Store {
@@ -135,6 +140,7 @@ impl Store {
         Store {
             layout: Layout::new(dir),
             fsync,
+            direct_io: true,
         }
     }
 

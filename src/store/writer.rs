@@ -3,10 +3,11 @@
 //! lock, so concurrent writers (several `log` processes, a running collector, `rotate` from
 //! cron) never interleave or fork the chain.
 //!
-//! An append is one `write` of whole lines (a batch is one write), then fsync per
-//! [`FsyncPolicy`]. If the write fails the file is cut back to its previous length and the
-//! appender is poisoned: it refuses further appends, so the process exits and recovery runs
-//! at the next start (a failed fsync leaves the page cache in an unknown state).
+//! A batch is written as it is chained, in whole blocks straight to the disk where the file
+//! system allows it ([`super::direct`]), then fsynced per [`FsyncPolicy`]. If a write fails the file
+//! is cut back to its length before the batch and the appender is poisoned: it refuses
+//! further appends, so the process exits and recovery runs at the next start (a failed fsync
+//! leaves the page cache in an unknown state).
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -17,8 +18,8 @@ use serde_json::Value;
 use super::entry::Prepared;
 use super::manifest::{self, Manifest};
 use super::{
-    canonical, chain, fsio, head, lock::StoreLock, rotate, segment, FsyncPolicy, NewEntry, Store,
-    StoreError,
+    canonical, chain, direct::BlockWriter, fsio, head, lock::StoreLock, rotate, segment,
+    FsyncPolicy, NewEntry, Store, StoreError,
 };
 
 /// Where the chain stands: what the next entry gets.
@@ -62,6 +63,8 @@ pub struct Appender {
     store: Store,
     file: File,
     ino: u64,
+    /// Writes the batches to `file`, directly to the disk where it can.
+    blocks: BlockWriter,
     head: File,
     manifest: manifest::Cached,
     out: Vec<u8>,
@@ -79,10 +82,12 @@ impl Appender {
             .map_err(StoreError::io("stat", &path))?
             .ino();
         let head = head::open(&store.layout)?;
+        let blocks = BlockWriter::open(&path, store.direct_io);
         Ok(Appender {
             store: store.clone(),
             file,
             ino,
+            blocks,
             head,
             manifest: manifest::Cached::default(),
             out: Vec::with_capacity(CHUNK + 64 * 1024),
@@ -119,15 +124,17 @@ impl Appender {
             .map_err(StoreError::io("stat", &path))?
             .len();
 
-        // Written in chunks of about CHUNK bytes while the batch is chained: the bytes are
-        // still in the CPU cache when the kernel copies them. A failed write truncates the
-        // file back to where this batch began, so no part of it stays.
+        // Handed on in chunks of about CHUNK bytes while the batch is chained: the bytes are
+        // still in the CPU cache when they are copied. A failed write truncates the file back
+        // to where this batch began, so no part of it stays.
         let fail = |this: &mut Self, e: std::io::Error| {
             this.poisoned = true;
             let _ = this.file.set_len(before);
             StoreError::io("append to", &path)(e)
         };
-        use std::io::Write;
+        if let Err(e) = self.blocks.begin(&self.file, before) {
+            return Err(fail(self, e));
+        }
         self.out.clear();
         let first_seq = pos.next_seq;
         let mut seq = pos.next_seq;
@@ -140,13 +147,17 @@ impl Appender {
             prev.push_str(std::str::from_utf8(&hash).expect("hex digits"));
             seq += 1;
             if self.out.len() >= CHUNK {
-                if let Err(e) = self.file.write_all(&self.out) {
+                if let Err(e) = self.blocks.write(&mut self.file, &self.out) {
                     return Err(fail(self, e));
                 }
                 self.out.clear();
             }
         }
-        if let Err(e) = self.file.write_all(&self.out) {
+        let written = self
+            .blocks
+            .write(&mut self.file, &self.out)
+            .and_then(|()| self.blocks.finish(&mut self.file));
+        if let Err(e) = written {
             return Err(fail(self, e));
         }
         if self.store.fsync == FsyncPolicy::Always {
@@ -183,6 +194,7 @@ impl Appender {
             .unwrap_or(false);
         if !same {
             self.file = fsio::open_append(&path)?;
+            self.blocks = BlockWriter::open(&path, self.store.direct_io);
             self.ino = self
                 .file
                 .metadata()
