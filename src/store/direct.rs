@@ -14,6 +14,10 @@
 //!   the file's length is always exactly the end of the last whole line and no padding is
 //!   ever visible to a reader.
 //!
+//! The direct writes are made by a thread of their own (`hipaa-audit-disk`), one megabyte
+//! at a time, while the writer goes on chaining the next; the batch's last partial block is
+//! written only once the disk has everything before it.
+//!
 //! The kernel keeps the page cache coherent with direct writes (it writes back and drops the
 //! cached pages of the range), so readers such as `verify` see the same bytes either way. A
 //! file system that refuses `O_DIRECT` (tmpfs on older kernels, some network file systems)
@@ -24,6 +28,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 /// Alignment of direct writes: offsets, lengths and the buffer. 4 KiB is a multiple of the
 /// logical block size of common disks (512 B or 4 KiB) and of ext4's and xfs's usual block.
@@ -33,19 +39,23 @@ pub const BLOCK: usize = 4096;
 const BUF: usize = 1024 * 1024;
 
 /// Writes a batch of appended bytes in whole blocks with `O_DIRECT`, the rest buffered.
+///
+/// The whole blocks are written by a thread of their own, so the batch goes on being
+/// chained while the disk takes the previous megabyte. At most one write is in flight, and
+/// every method but [`BlockWriter::write`] returns with none in flight.
 pub struct BlockWriter {
-    /// Opened with `O_DIRECT` (and without `O_APPEND`, so offsets hold); `None` when the
-    /// file system refused it or direct I/O is turned off: then every byte goes through the
-    /// append descriptor.
-    direct: Option<File>,
-    /// `BUF + BLOCK` bytes, of which `buf[align..align + BUF]` is block-aligned.
-    mem: Vec<u8>,
-    align: usize,
-    /// File offset of the first byte in the buffer (a multiple of `BLOCK`).
+    /// `None` when the file system refused `O_DIRECT` or it is turned off: then every byte
+    /// goes through the append descriptor.
+    disk: Option<Disk>,
+    /// The bytes from `start` on, not yet handed to the disk thread.
+    cur: Aligned,
+    /// The other buffer, back from the disk thread (allocated at the first hand-off).
+    spare: Option<Aligned>,
+    /// File offset of `cur`'s first byte (a multiple of `BLOCK`).
     start: u64,
-    /// Bytes in the buffer.
+    /// Bytes in `cur`.
     fill: usize,
-    /// The file's length: bytes below it are on disk (or in the page cache).
+    /// The file's length as far as this writer knows: every byte below it is written.
     end: u64,
     /// Tests: the next direct write fails as a file system that refuses O_DIRECT would.
     #[cfg(test)]
@@ -55,13 +65,11 @@ pub struct BlockWriter {
 impl BlockWriter {
     /// Opens the direct descriptor for `path` when `enabled` and the file system accepts it.
     pub fn open(path: &Path, enabled: bool) -> BlockWriter {
-        let direct = if enabled { open_direct(path) } else { None };
-        let mem = vec![0u8; BUF + BLOCK];
-        let align = mem.as_ptr().align_offset(BLOCK);
+        let disk = if enabled { Disk::open(path) } else { None };
         BlockWriter {
-            direct,
-            mem,
-            align,
+            disk,
+            cur: Aligned::new(),
+            spare: None,
             start: 0,
             fill: 0,
             end: 0,
@@ -72,7 +80,7 @@ impl BlockWriter {
 
     /// True while writes go to the disk directly.
     pub fn is_direct(&self) -> bool {
-        self.direct.is_some()
+        self.disk.is_some()
     }
 
     /// Starts a batch at the end of `file`, which is `len` bytes long: reads back its
@@ -81,35 +89,33 @@ impl BlockWriter {
         self.end = len;
         self.start = len;
         self.fill = 0;
-        if self.direct.is_some() {
+        if self.disk.is_some() {
             let start = len - len % BLOCK as u64;
             let tail = (len - start) as usize;
-            let align = self.align;
-            file.read_exact_at(&mut self.mem[align..align + tail], start)?;
+            file.read_exact_at(&mut self.cur.bytes_mut()[..tail], start)?;
             self.start = start;
             self.fill = tail;
         }
         Ok(())
     }
 
-    /// Appends `bytes` (whole or part of the batch); large runs reach the disk as they come.
+    /// Appends `bytes` (whole or part of the batch); every full buffer goes to the disk
+    /// thread as it fills.
     pub fn write(&mut self, file: &mut File, mut bytes: &[u8]) -> io::Result<()> {
-        if self.direct.is_none() {
+        if self.disk.is_none() {
             file.write_all(bytes)?;
             self.end += bytes.len() as u64;
             return Ok(());
         }
         while !bytes.is_empty() {
-            let room = BUF - self.fill;
-            let n = room.min(bytes.len());
-            let at = self.align + self.fill;
-            self.mem[at..at + n].copy_from_slice(&bytes[..n]);
+            let n = (BUF - self.fill).min(bytes.len());
+            self.cur.bytes_mut()[self.fill..self.fill + n].copy_from_slice(&bytes[..n]);
             self.fill += n;
             bytes = &bytes[n..];
             if self.fill == BUF {
-                self.write_blocks(file)?;
-                if self.direct.is_none() {
-                    // Refused just now, and all of the buffer written: the rest follows it.
+                self.hand_off(file)?;
+                if self.disk.is_none() {
+                    // Refused just now, and everything before `bytes` written: go on buffered.
                     return self.write(file, bytes);
                 }
             }
@@ -117,82 +123,216 @@ impl BlockWriter {
         Ok(())
     }
 
-    /// Ends the batch: the last whole blocks directly, the partial block through `file`.
+    /// Ends the batch: the last whole blocks directly, then, once the disk has them, the
+    /// partial block through `file`. Nothing is in flight afterwards.
     pub fn finish(&mut self, file: &mut File) -> io::Result<()> {
-        if self.direct.is_none() {
+        if self.disk.is_none() {
             return Ok(());
         }
-        self.write_blocks(file)?;
-        if self.direct.is_none() {
-            // Refused just now: `write_blocks` wrote everything buffered.
+        self.hand_off(file)?;
+        self.settle(file)?;
+        if self.disk.is_none() {
+            // Refused: `settle` wrote everything buffered.
             return Ok(());
         }
         let from = (self.end - self.start) as usize;
         if self.fill > from {
-            let a = self.align;
-            file.write_all(&self.mem[a + from..a + self.fill])?;
+            file.write_all(&self.cur.bytes()[from..self.fill])?;
             self.end = self.start + self.fill as u64;
         }
         Ok(())
     }
 
-    /// Writes the whole blocks in the buffer with `O_DIRECT` and keeps the rest.
-    fn write_blocks(&mut self, file: &mut File) -> io::Result<()> {
+    /// Hands the whole blocks of `cur` to the disk thread, once the previous write is done,
+    /// and keeps the rest in the other buffer.
+    fn hand_off(&mut self, file: &mut File) -> io::Result<()> {
         let whole = self.fill - self.fill % BLOCK;
         if whole == 0 {
             return Ok(());
         }
-        let a = self.align;
-        let Some(direct) = &self.direct else {
-            unreachable!("write_blocks runs only in direct mode")
+        self.settle(file)?;
+        let Some(disk) = &mut self.disk else {
+            // Refused: `settle` wrote `cur` too.
+            return Ok(());
         };
-        #[cfg(test)]
-        let refused = std::mem::take(&mut self.refuse_next);
-        #[cfg(not(test))]
-        let refused = false;
-        let written = if refused {
-            Err(io::Error::from_raw_os_error(libc::EINVAL))
-        } else {
-            direct.write_all_at(&self.mem[a..a + whole], self.start)
+        let mut next = self.spare.take().unwrap_or_else(Aligned::new);
+        let rest = self.fill - whole;
+        next.bytes_mut()[..rest].copy_from_slice(&self.cur.bytes()[whole..self.fill]);
+        let buf = std::mem::replace(&mut self.cur, next);
+        disk.send(Job {
+            buf,
+            start: self.start,
+            len: whole,
+            #[cfg(test)]
+            refuse: std::mem::take(&mut self.refuse_next),
+        })?;
+        self.start += whole as u64;
+        self.fill = rest;
+        Ok(())
+    }
+
+    /// Waits for the write in flight, if any. If the file system refused it, that write and
+    /// everything in `cur` are written buffered instead, and direct I/O ends here.
+    fn settle(&mut self, file: &mut File) -> io::Result<()> {
+        let Some(disk) = &mut self.disk else {
+            return Ok(());
         };
-        match written {
-            Ok(()) => {}
+        let Some(done) = disk.wait()? else {
+            return Ok(());
+        };
+        let job = done.job;
+        match done.result {
+            Ok(()) => {
+                self.end = self.end.max(job.start + job.len as u64);
+                self.spare = Some(job.buf);
+                Ok(())
+            }
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
                 // The file system (or the device's alignment) does not take these writes:
-                // continue buffered from wherever the file ends now.
+                // go on buffered from wherever the file ends now.
                 tracing::info!(
                     "direct I/O refused by the file system; writing through the page cache"
                 );
-                self.direct = None;
-                let len = file.metadata()?.len();
-                let from = (len.max(self.end) - self.start) as usize;
-                file.write_all(&self.mem[a + from..a + self.fill])?;
+                self.disk = None;
+                let len = file.metadata()?.len().max(self.end);
+                let from = (len - job.start) as usize;
+                file.write_all(&job.buf.bytes()[from..job.len])?;
+                // `cur` begins where that job ended.
+                file.write_all(&self.cur.bytes()[..self.fill])?;
                 self.end = self.start + self.fill as u64;
                 self.start = self.end;
                 self.fill = 0;
-                return Ok(());
+                Ok(())
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         }
-        let start = self.start + whole as u64;
-        self.end = self.end.max(start);
-        self.mem.copy_within(a + whole..a + self.fill, a);
-        self.start = start;
-        self.fill -= whole;
-        Ok(())
     }
 }
 
-fn open_direct(path: &Path) -> Option<File> {
-    match OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)
-    {
-        Ok(f) => Some(f),
-        Err(e) => {
-            tracing::info!(error = %e, "direct I/O not available for the active segment; writing through the page cache");
-            None
+/// `BUF` block-aligned bytes inside a `Vec` one block longer (no allocator tricks).
+struct Aligned {
+    mem: Vec<u8>,
+    at: usize,
+}
+
+impl Aligned {
+    fn new() -> Aligned {
+        let mem = vec![0u8; BUF + BLOCK];
+        let at = mem.as_ptr().align_offset(BLOCK);
+        Aligned { mem, at }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.mem[self.at..self.at + BUF]
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.mem[self.at..self.at + BUF]
+    }
+}
+
+/// Whole blocks for the disk thread: `buf[..len]` goes to file offset `start`.
+struct Job {
+    buf: Aligned,
+    start: u64,
+    len: usize,
+    #[cfg(test)]
+    refuse: bool,
+}
+
+/// A job back from the disk thread, with its buffer, for reuse.
+struct Done {
+    job: Job,
+    result: io::Result<()>,
+}
+
+/// The thread that owns the `O_DIRECT` descriptor (opened without `O_APPEND`, so offsets
+/// hold) and makes the writes.
+struct Disk {
+    jobs: Option<SyncSender<Job>>,
+    done: Receiver<Done>,
+    busy: bool,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Disk {
+    fn open(path: &Path) -> Option<Disk> {
+        let file = match OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(path)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::info!(error = %e, "direct I/O not available for the active segment; writing through the page cache");
+                return None;
+            }
+        };
+        let (jobs, inbox) = sync_channel::<Job>(1);
+        let (outbox, done) = sync_channel::<Done>(1);
+        let spawned = std::thread::Builder::new()
+            .name("hipaa-audit-disk".into())
+            .spawn(move || {
+                for job in inbox {
+                    let result = Self::write(&file, &job);
+                    if outbox.send(Done { job, result }).is_err() {
+                        break;
+                    }
+                }
+            });
+        match spawned {
+            Ok(thread) => Some(Disk {
+                jobs: Some(jobs),
+                done,
+                busy: false,
+                thread: Some(thread),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not start the disk thread; writing through the page cache");
+                None
+            }
+        }
+    }
+
+    fn write(file: &File, job: &Job) -> io::Result<()> {
+        #[cfg(test)]
+        if job.refuse {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        file.write_all_at(&job.buf.bytes()[..job.len], job.start)
+    }
+
+    fn send(&mut self, job: Job) -> io::Result<()> {
+        debug_assert!(!self.busy, "one write in flight at most");
+        let sent = self.jobs.as_ref().map(|jobs| jobs.send(job).is_ok());
+        if sent != Some(true) {
+            return Err(io::Error::other("the disk thread has stopped"));
+        }
+        self.busy = true;
+        Ok(())
+    }
+
+    /// The write in flight, once done; `None` when there was none.
+    fn wait(&mut self) -> io::Result<Option<Done>> {
+        if !self.busy {
+            return Ok(None);
+        }
+        self.busy = false;
+        self.done
+            .recv()
+            .map(Some)
+            .map_err(|_| io::Error::other("the disk thread has stopped"))
+    }
+}
+
+impl Drop for Disk {
+    /// Lets a write in flight end before the descriptor closes, so nothing is written
+    /// after the appender is gone.
+    fn drop(&mut self) {
+        let _ = self.wait();
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
