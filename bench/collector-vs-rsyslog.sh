@@ -25,6 +25,8 @@
 #   BIG_N=3000 BIG_CONNS=32   memory under a flood of 65,000-byte messages (half plain text,
 #                       half control characters, which JSON escapes to 6 bytes each) over
 #                       BIG_CONNS connections: peak RSS and verify; BIG_N=0 to skip
+#   FLOOD_CONNS=1000    memory when that many connections all send at once (the N messages
+#                       split over them, hipaa-audit only): peak RSS and verify; 0 to skip
 #   BENCH_TMP=/var/tmp  where the stores go (must be a real disk, not tmpfs, for fsync to count)
 #   KEEP=1              keep the work directory (stores, logs, configs) instead of deleting it
 #   TIMEOUT=900         seconds any single wait may take (every loop here is bounded)
@@ -51,6 +53,7 @@ UDP_BLAST=${UDP_BLAST:-200000}
 TIMEOUT=${TIMEOUT:-900}
 BIG_N=${BIG_N:-3000}
 BIG_CONNS=${BIG_CONNS:-32}
+FLOOD_CONNS=${FLOOD_CONNS:-1000}
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -294,6 +297,23 @@ big_hipaa() {
     rm -rf "$d/store" "$WORK/big.txt"
 }
 
+# ---- many connections at once: memory ---------------------------------------------------
+flood_hipaa() {
+    local d=$WORK/flood-hipaa port hwm verdict
+    mkdir -p "$d"
+    port=$("$LG" free-port)
+    start_hipaa "$d" --tcp "127.0.0.1:$port"
+    "$LG" tcp "127.0.0.1:$port" "$MSGS" --conns "$FLOOD_CONNS" --count "$N" --wait-head "$d/store" --timeout "$TIMEOUT" >"$d/load.out" ||
+        fail "hipaa-audit over $FLOOD_CONNS connections: $(tail -n2 "$d/load.out") (see $d)"
+    hwm=$(vmhwm "$SPID")
+    stop "$SPID"
+    verdict=$("$BIN" verify --log-dir "$d/store" 2>&1 | head -n1) || true
+    [ "$verdict" = PASS ] || fail "verify of the many-connection run said: $verdict"
+    printf 'flood\thipaa-audit\t1\t%s\t%s\t%s\t0\tconns=%s\n' "$(val rate "$d/load.out")" \
+        "$(val seconds "$d/load.out")" "$hwm" "$FLOOD_CONNS" >>"$RESULTS"
+    rm -rf "$d/store"
+}
+
 # ---- UDP --------------------------------------------------------------------------------
 udp_send() { # port mode out
     if [ "$2" = steady ]; then
@@ -379,6 +399,11 @@ if [ "$BIG_N" -gt 0 ]; then
     big_hipaa
 fi
 
+if [ "$FLOOD_CONNS" -gt 0 ]; then
+    echo "== many connections: $N messages over $FLOOD_CONNS connections at once (hipaa-audit, project defaults)"
+    flood_hipaa
+fi
+
 if [ "${SKIP_UDP:-0}" != 1 ]; then
     echo "== UDP: steady $UDP_RATE/s for ${UDP_SECONDS}s ($UDP_STEADY_COUNT datagrams), then $UDP_BLAST unthrottled; $UDP_REPEAT runs each"
     echo "   receive buffer: asked $UDP_RECV_BUFFER, net.core.rmem_max $RMEM_MAX (rsyslog asked $UDP_BUF_EFFECTIVE)"
@@ -433,6 +458,7 @@ END {
 echo
 echo "per run (tcp, server, run, msgs/s, seconds, VmHWM kB, CPU s, extra):"
 awk -F'\t' '$1 == "tcp"' "$RESULTS" | sed 's/^/  /'
+awk -F'\t' '$1 == "flood" { printf "\n== many connections: %s, %d msgs/s, peak RSS %.1f MB (goal < 100 MB), verify PASS\n", $8, $4, $6 / 1024 }' "$RESULTS"
 awk -F'\t' '$1 == "big" { printf "\n== large messages: %d msgs/s (%.0f MB/s of messages), peak RSS %.1f MB (goal < 100 MB), %s, verify PASS\n", $4, $4 * 65000 / 1e6, $6 / 1024, $8 }' "$RESULTS"
 
 if [ "${SKIP_UDP:-0}" != 1 ]; then
