@@ -796,6 +796,78 @@ fn rotation_while_messages_flow() {
     server.verify();
 }
 
+/// `hipaa-audit log` from cron while a sender streams into the collector: both append
+/// through the store lock, so every entry is there once, the chain has no fork or gap, and
+/// the sender's messages keep their order. The sender streams its first half while the
+/// `log` commands run, and holds its second half (connection open) until they are done.
+/// `config` chooses the write mode.
+fn log_from_cron_while_messages_flow(config: Option<&str>) {
+    const N: usize = 20_000;
+    const CHUNK: usize = 250;
+    const LOGS: usize = 12;
+    let mut server = Server::start(&["--tcp", "127.0.0.1:0"], config);
+    let addr = server.tcp();
+    let (gate_tx, gate_rx) = mpsc::channel::<()>();
+    let client = thread::spawn(move || {
+        let mut s = connect(addr);
+        for from in (0..N).step_by(CHUNK) {
+            if from == N / 2 {
+                gate_rx
+                    .recv_timeout(BULK_WAIT)
+                    .expect("the log commands never finished");
+            }
+            s.write_all(&numbered("streamed", from, from + CHUNK))
+                .unwrap_or_else(|e| panic!("write after {from} messages: {e}"));
+            thread::sleep(Duration::from_millis(2));
+        }
+        s.shutdown(Shutdown::Write).unwrap();
+    });
+    server.wait_entries(1, BULK_WAIT);
+    for k in 0..LOGS {
+        server.store.ok(&[
+            "log",
+            "access",
+            "--user",
+            "cron",
+            "--action",
+            &format!("cron job {k}"),
+        ]);
+    }
+    gate_tx.send(()).expect("client gone before the gate");
+    client.join().expect("client thread panicked");
+    server.wait_entries(N + LOGS, BULK_WAIT);
+    server.stop();
+
+    let entries = all_entries(&server.store);
+    assert_eq!(entries.len(), N + LOGS);
+    assert_eq!(seqs(&entries), (0..(N + LOGS) as u64).collect::<Vec<_>>());
+    assert_eq!(numbers(&entries, "streamed"), (0..N).collect::<Vec<_>>());
+    assert_eq!(numbers(&entries, "cron job"), (0..LOGS).collect::<Vec<_>>());
+    // Interleaved: streamed entries before the first `log` entry and after the last.
+    let cron_at: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| ptr(e, "/user_id") == Some("cron"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        cron_at[0] > 0 && cron_at[LOGS - 1] < N / 2 + LOGS,
+        "log entries at {cron_at:?}"
+    );
+    server.verify();
+}
+
+#[test]
+fn log_from_cron_while_messages_flow_direct_io() {
+    // The default: whole blocks with O_DIRECT where the disk takes it (store/direct.rs).
+    log_from_cron_while_messages_flow(None);
+}
+
+#[test]
+fn log_from_cron_while_messages_flow_through_the_page_cache() {
+    log_from_cron_while_messages_flow(Some("[store]\ndirect_io = false\n"));
+}
+
 // ---------------------------------------------------------------------------------------
 // Malformed input, idle connections
 
