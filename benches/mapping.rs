@@ -1,7 +1,8 @@
 //! Mapping throughput over a mixed corpus (the labelled auth lines of every sender family
 //! plus the mixed fixture): messages parsed once outside the timing, then
 //! `Mapper::builtin().map` per message. Goal: at least 1,000,000 lines/s on one core.
-//! A second benchmark times parse + map, what the collector does per message.
+//! A second benchmark times parse + map, and a third `to_prepared`: parse, map and the
+//! entry's canonical bytes, all the collector's I/O threads do per message.
 //!
 //! `MAPPING_BENCH_FILE=FILE[:FILE...] cargo bench --bench mapping` measures the same over
 //! your own syslog lines instead (one message per line, blank and `#` lines skipped).
@@ -10,9 +11,11 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use hipaa_audit::ingest::{RawMessage, Transport};
 use hipaa_audit::mapping::Mapper;
 use hipaa_audit::parse::{parse, ParseOptions};
+use hipaa_audit::pipeline::to_prepared;
 
 fn corpus() -> Vec<String> {
     if let Some(files) = std::env::var_os("MAPPING_BENCH_FILE") {
@@ -81,6 +84,29 @@ fn bench(c: &mut Criterion) {
                 black_box(mapper.map(&parse(black_box(l), received, &opts)));
             }
         })
+    });
+    // The whole per-message work of the collector's I/O threads: parse, map and the entry's
+    // canonical bytes, from the bytes a connection read (`pipeline::to_prepared`).
+    let raws: Vec<RawMessage> = lines
+        .iter()
+        .map(|l| RawMessage {
+            bytes: l.as_bytes().to_vec(),
+            peer: "192.0.2.10:51514".parse().unwrap(),
+            transport: Transport::Tcp,
+            received,
+            truncated_from: None,
+        })
+        .collect();
+    g.bench_function(format!("to_prepared/{}_mixed_lines", raws.len()), |b| {
+        b.iter_batched(
+            || raws.clone(),
+            |raws| {
+                for raw in raws {
+                    black_box(to_prepared(raw, &opts, &mapper));
+                }
+            },
+            BatchSize::LargeInput,
+        )
     });
     g.finish();
     by_family(c, &mapper, &parsed);
