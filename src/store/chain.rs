@@ -73,7 +73,7 @@ pub fn write_prepared(p: &Prepared, seq: u64, previous_hash: &str, out: &mut Vec
 }
 
 /// `n` in decimal, written into the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;
