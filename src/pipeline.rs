@@ -225,9 +225,9 @@ fn write_rfc3339(o: &mut Vec<u8>, t: &chrono::DateTime<chrono::FixedOffset>) {
     // chrono's AutoSi: no fraction, or milli-, micro- or nanoseconds, whichever is exact.
     if nanos != 0 {
         o.push(b'.');
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             digits(o, nanos / 1_000_000, 3);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             digits(o, nanos / 1_000, 6);
         } else {
             digits(o, nanos, 9);
