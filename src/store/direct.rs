@@ -1,4 +1,5 @@
-//! Appending to the active segment without the page cache, where the file system allows it.
+//! Appending to the active segment from a disk thread of its own, without the page cache
+//! where the file system allows it.
 //!
 //! A buffered `write` copies every byte into the page cache, and the fsync then writes it
 //! out: on the virtual machines clinics run this on, that copy was 40% of the collector's
@@ -6,17 +7,21 @@
 //! bytes from our buffer instead. `O_DIRECT` needs whole blocks at block-aligned offsets
 //! from a block-aligned buffer, and a JSONL file ends wherever its last line ends, so:
 //!
-//! - the block the file ends in (its partial tail) is read back into the buffer first, then
-//!   the new bytes follow it;
-//! - every whole block of that is written with `O_DIRECT` (the tail block is rewritten with
-//!   the same bytes it held, plus new ones);
-//! - what is left, less than a block, is written through the ordinary append descriptor, so
-//!   the file's length is always exactly the end of the last whole line and no padding is
-//!   ever visible to a reader.
+//! - the block the file ends in (its partial tail) is read back into the buffer when a
+//!   writer starts, then the new bytes follow it; between batches the writer keeps it;
+//! - every whole block is written with `O_DIRECT` (the tail block is rewritten with the same
+//!   bytes it held, plus new ones);
+//! - what is left at the end of a batch, less than a block, is written through an ordinary
+//!   descriptor, so the file's length is always exactly the end of the last whole line and
+//!   no padding is ever visible to a reader.
 //!
-//! The direct writes are made by a thread of their own (`hipaa-audit-disk`), one megabyte
-//! at a time, while the writer goes on chaining the next; the batch's last partial block is
-//! written only once the disk has everything before it.
+//! Every write, fsync and `audit.head` update is made by the disk thread
+//! (`hipaa-audit-disk`), in the order the writer asked for them, so the writer goes on
+//! chaining the next batch while the disk takes the previous one and its fsync. A batch
+//! ends with a *commit*: its last partial block, the fsync, then the head, and only then is
+//! it reported durable. Up to [`BUFFERS`] megabytes are on their way at a time. After a
+//! failure the disk thread writes nothing more; the caller cuts the file back to the end of
+//! the last durable batch ([`BlockWriter::durable_end`]).
 //!
 //! The kernel keeps the page cache coherent with direct writes (it writes back and drops the
 //! cached pages of the range), so readers such as `verify` see the same bytes either way. A
@@ -25,10 +30,10 @@
 //! the bytes on disk are the same in both modes.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError};
 use std::thread::JoinHandle;
 
 /// Alignment of direct writes: offsets, lengths and the buffer. 4 KiB is a multiple of the
@@ -38,173 +43,293 @@ pub const BLOCK: usize = 4096;
 /// Bytes gathered before a direct write: large enough that the disk sees big requests.
 const BUF: usize = 1024 * 1024;
 
-/// Writes a batch of appended bytes in whole blocks with `O_DIRECT`, the rest buffered.
-///
-/// The whole blocks are written by a thread of their own, so the batch goes on being
-/// chained while the disk takes the previous megabyte. At most one write is in flight, and
-/// every method but [`BlockWriter::write`] returns with none in flight.
+/// Buffers of [`BUF`] bytes: the one being filled, the others on their way to the disk.
+const BUFFERS: usize = 4;
+
+/// Jobs waiting for the disk thread before the writer waits too (commits carry no buffer,
+/// so this bounds them).
+const QUEUE: usize = 16;
+
+/// Batches the disk has made durable since the last look ([`BlockWriter::poll`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Durable {
+    /// What the commits said they held (the caller's entries).
+    pub count: u64,
+    /// Commits among them.
+    pub batches: u64,
+}
+
+/// Appends batches of bytes to one file through the disk thread.
 pub struct BlockWriter {
-    /// `None` when the file system refused `O_DIRECT` or it is turned off: then every byte
-    /// goes through the append descriptor.
-    disk: Option<Disk>,
-    /// The bytes from `start` on, not yet handed to the disk thread.
+    jobs: Option<SyncSender<Job>>,
+    done: Receiver<Done>,
+    thread: Option<JoinHandle<()>>,
+    /// The bytes from `start` on, not yet handed to the disk thread (but for `old`).
     cur: Aligned,
-    /// The other buffer, back from the disk thread (allocated at the first hand-off).
-    spare: Option<Aligned>,
-    /// File offset of `cur`'s first byte (a multiple of `BLOCK`).
+    /// Buffers back from the disk thread.
+    spare: Vec<Aligned>,
+    /// Buffers made so far, `cur` included.
+    buffers: usize,
+    /// File offset of `cur`'s first byte (a multiple of `BLOCK` while direct).
     start: u64,
+    /// Bytes at the start of `cur` that are on disk or on their way (the partial tail block).
+    old: usize,
     /// Bytes in `cur`.
     fill: usize,
-    /// The file's length as far as this writer knows: every byte below it is written.
-    end: u64,
-    /// Tests: the next direct write fails as a file system that refuses O_DIRECT would.
+    /// Jobs sent and not yet back.
+    in_flight: usize,
+    /// Durable since the last `poll`/`drain`.
+    newly: Durable,
+    /// The end of the last durable batch: every byte below it is on disk.
+    durable_end: u64,
+    /// Whether the disk thread still writes directly (as of its last answer).
+    direct: bool,
+    /// A write failed: nothing more is accepted.
+    failed: bool,
+    /// Tests: the next whole-block write fails with this errno (`EINVAL`: as a file system
+    /// that refuses O_DIRECT would; `ENOSPC`: as a full disk would).
     #[cfg(test)]
-    refuse_next: bool,
+    inject_next: Option<i32>,
 }
 
 impl BlockWriter {
-    /// Opens the direct descriptor for `path` when `enabled` and the file system accepts it.
-    pub fn open(path: &Path, enabled: bool) -> BlockWriter {
-        let disk = if enabled { Disk::open(path) } else { None };
-        BlockWriter {
-            disk,
+    /// Starts the disk thread for `path`, writing directly when `direct` and the file system
+    /// accepts it. Each commit rewrites `head` (when given) with the line the commit carries.
+    pub fn open(path: &Path, direct: bool, head: Option<File>) -> io::Result<BlockWriter> {
+        let plain = OpenOptions::new().write(true).open(path)?;
+        let direct_fd = if direct { open_direct(path) } else { None };
+        let is_direct = direct_fd.is_some();
+        let (jobs, inbox) = sync_channel::<Job>(QUEUE);
+        let (outbox, done) = channel::<Done>();
+        let disk = DiskThread::new(direct_fd, plain, head);
+        let thread = std::thread::Builder::new()
+            .name("hipaa-audit-disk".into())
+            .spawn(move || disk.run(inbox, outbox))?;
+        Ok(BlockWriter {
+            jobs: Some(jobs),
+            done,
+            thread: Some(thread),
             cur: Aligned::new(),
-            spare: None,
+            spare: Vec::new(),
+            buffers: 1,
             start: 0,
+            old: 0,
             fill: 0,
-            end: 0,
+            in_flight: 0,
+            newly: Durable::default(),
+            durable_end: 0,
+            direct: is_direct,
+            failed: false,
             #[cfg(test)]
-            refuse_next: false,
-        }
+            inject_next: None,
+        })
     }
 
     /// True while writes go to the disk directly.
     pub fn is_direct(&self) -> bool {
-        self.disk.is_some()
+        self.direct
     }
 
-    /// Starts a batch at the end of `file`, which is `len` bytes long: reads back its
-    /// partial tail block, which the first direct write rewrites.
+    /// Starts again at the end of `file`, which is `len` bytes long (at the first batch, or
+    /// after another process changed the file): reads back its partial tail block, which
+    /// the first direct write rewrites. Nothing may be in flight ([`Self::drain`] first).
     pub fn begin(&mut self, file: &File, len: u64) -> io::Result<()> {
-        self.end = len;
-        self.start = len;
-        self.fill = 0;
-        if self.disk.is_some() {
-            let start = len - len % BLOCK as u64;
-            let tail = (len - start) as usize;
-            file.read_exact_at(&mut self.cur.bytes_mut()[..tail], start)?;
-            self.start = start;
-            self.fill = tail;
-        }
+        assert_eq!(self.in_flight, 0, "begin with writes in flight");
+        let start = len - len % BLOCK as u64;
+        let tail = (len - start) as usize;
+        file.read_exact_at(&mut self.cur.bytes_mut()[..tail], start)?;
+        self.start = start;
+        self.old = tail;
+        self.fill = tail;
+        self.durable_end = len;
         Ok(())
     }
 
-    /// Appends `bytes` (whole or part of the batch); every full buffer goes to the disk
-    /// thread as it fills.
-    pub fn write(&mut self, file: &mut File, mut bytes: &[u8]) -> io::Result<()> {
-        if self.disk.is_none() {
-            file.write_all(bytes)?;
-            self.end += bytes.len() as u64;
-            return Ok(());
-        }
+    /// Where the file ends once everything handed on so far is written.
+    pub fn end(&self) -> u64 {
+        self.start + self.fill as u64
+    }
+
+    /// Every byte below this is durable (as far as the fsync policy makes anything durable):
+    /// where to cut the file back after a failure.
+    pub fn durable_end(&self) -> u64 {
+        self.durable_end
+    }
+
+    /// Appends `bytes` (whole or part of a batch); every full buffer goes to the disk
+    /// thread as it fills. Waits only when all buffers are on their way.
+    pub fn write(&mut self, mut bytes: &[u8]) -> io::Result<()> {
+        self.check()?;
         while !bytes.is_empty() {
             let n = (BUF - self.fill).min(bytes.len());
             self.cur.bytes_mut()[self.fill..self.fill + n].copy_from_slice(&bytes[..n]);
             self.fill += n;
             bytes = &bytes[n..];
             if self.fill == BUF {
-                self.hand_off(file)?;
-                if self.disk.is_none() {
-                    // Refused just now, and everything before `bytes` written: go on buffered.
-                    return self.write(file, bytes);
-                }
+                self.hand_off()?;
             }
         }
         Ok(())
     }
 
-    /// Ends the batch: the last whole blocks directly, then, once the disk has them, the
-    /// partial block through `file`. Nothing is in flight afterwards.
-    pub fn finish(&mut self, file: &mut File) -> io::Result<()> {
-        if self.disk.is_none() {
-            return Ok(());
+    /// Ends a batch of `count` entries: its whole blocks, then its last partial block, an
+    /// fsync when `sync`, then `head_line` into the head file. Returns at once; the batch
+    /// shows up in [`Self::poll`] or [`Self::drain`] once all of that is done.
+    pub fn commit(&mut self, sync: bool, head_line: Vec<u8>, count: u64) -> io::Result<()> {
+        self.check()?;
+        self.hand_off()?;
+        let tail = self.cur.bytes()[self.old..self.fill].to_vec();
+        let at = self.start + self.old as u64;
+        self.send(Job::Commit {
+            tail,
+            at,
+            sync,
+            head_line,
+            count,
+        })?;
+        self.old = self.fill;
+        Ok(())
+    }
+
+    /// What became durable since the last look, without waiting.
+    pub fn poll(&mut self) -> io::Result<Durable> {
+        while let Ok(done) = self.done.try_recv() {
+            self.take(done)?;
         }
-        self.hand_off(file)?;
-        self.settle(file)?;
-        if self.disk.is_none() {
-            // Refused: `settle` wrote everything buffered.
-            return Ok(());
+        Ok(std::mem::take(&mut self.newly))
+    }
+
+    /// Waits until everything handed on is written; returns what became durable since the
+    /// last look.
+    pub fn drain(&mut self) -> io::Result<Durable> {
+        while self.in_flight > 0 {
+            let done = self.recv()?;
+            self.take(done)?;
         }
-        let from = (self.end - self.start) as usize;
-        if self.fill > from {
-            file.write_all(&self.cur.bytes()[from..self.fill])?;
-            self.end = self.start + self.fill as u64;
+        Ok(std::mem::take(&mut self.newly))
+    }
+
+    /// After a failure: waits until the disk thread has answered every job (it writes
+    /// nothing after the failure), so the file can be cut back safely.
+    pub fn abandon(&mut self) {
+        self.failed = true;
+        while self.in_flight > 0 {
+            if self.recv().is_err() {
+                break;
+            }
+            self.in_flight -= 1;
+        }
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.failed {
+            return Err(io::Error::other("an earlier write to this file failed"));
         }
         Ok(())
     }
 
-    /// Hands the whole blocks of `cur` to the disk thread, once the previous write is done,
-    /// and keeps the rest in the other buffer.
-    fn hand_off(&mut self, file: &mut File) -> io::Result<()> {
+    /// Hands the whole blocks of `cur` to the disk thread and keeps the rest in a fresh
+    /// buffer.
+    fn hand_off(&mut self) -> io::Result<()> {
         let whole = self.fill - self.fill % BLOCK;
         if whole == 0 {
             return Ok(());
         }
-        self.settle(file)?;
-        let Some(disk) = &mut self.disk else {
-            // Refused: `settle` wrote `cur` too.
-            return Ok(());
-        };
-        let mut next = self.spare.take().unwrap_or_else(Aligned::new);
+        let mut next = self.buffer()?;
         let rest = self.fill - whole;
         next.bytes_mut()[..rest].copy_from_slice(&self.cur.bytes()[whole..self.fill]);
         let buf = std::mem::replace(&mut self.cur, next);
-        disk.send(Job {
+        let job = Job::Blocks {
             buf,
             start: self.start,
+            old: self.old,
             len: whole,
             #[cfg(test)]
-            refuse: std::mem::take(&mut self.refuse_next),
-        })?;
+            inject: self.inject_next.take(),
+        };
+        self.send(job)?;
+        // `old` is always less than a block, so none of the rest is on its way yet.
         self.start += whole as u64;
+        self.old = 0;
         self.fill = rest;
         Ok(())
     }
 
-    /// Waits for the write in flight, if any. If the file system refused it, that write and
-    /// everything in `cur` are written buffered instead, and direct I/O ends here.
-    fn settle(&mut self, file: &mut File) -> io::Result<()> {
-        let Some(disk) = &mut self.disk else {
-            return Ok(());
-        };
-        let Some(done) = disk.wait()? else {
-            return Ok(());
-        };
-        let job = done.job;
-        match done.result {
-            Ok(()) => {
-                self.end = self.end.max(job.start + job.len as u64);
-                self.spare = Some(job.buf);
-                Ok(())
+    /// A free buffer: a spare one, a new one while fewer than `BUFFERS` exist, or the next
+    /// one the disk thread gives back.
+    fn buffer(&mut self) -> io::Result<Aligned> {
+        loop {
+            if let Some(b) = self.spare.pop() {
+                return Ok(b);
             }
-            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                // The file system (or the device's alignment) does not take these writes:
-                // go on buffered from wherever the file ends now.
-                tracing::info!(
-                    "direct I/O refused by the file system; writing through the page cache"
-                );
-                self.disk = None;
-                let len = file.metadata()?.len().max(self.end);
-                let from = (len - job.start) as usize;
-                file.write_all(&job.buf.bytes()[from..job.len])?;
-                // `cur` begins where that job ended.
-                file.write_all(&self.cur.bytes()[..self.fill])?;
-                self.end = self.start + self.fill as u64;
-                self.start = self.end;
-                self.fill = 0;
-                Ok(())
+            if self.buffers < BUFFERS {
+                self.buffers += 1;
+                return Ok(Aligned::new());
             }
-            Err(e) => Err(e),
+            let done = self.recv()?;
+            self.take(done)?;
+        }
+    }
+
+    fn send(&mut self, job: Job) -> io::Result<()> {
+        let sent = self.jobs.as_ref().map(|jobs| jobs.send(job).is_ok());
+        if sent != Some(true) {
+            self.failed = true;
+            return Err(io::Error::other("the disk thread has stopped"));
+        }
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    fn recv(&mut self) -> io::Result<Done> {
+        let done = self.done.recv().map_err(|_| {
+            self.failed = true;
+            io::Error::other("the disk thread has stopped")
+        })?;
+        Ok(done)
+    }
+
+    /// Books one answer of the disk thread.
+    fn take(&mut self, done: Done) -> io::Result<()> {
+        self.in_flight -= 1;
+        self.direct = done.direct;
+        if let Err(e) = done.result {
+            self.failed = true;
+            return Err(e);
+        }
+        match done.back {
+            Back::Buffer(b) => self.spare.push(b),
+            Back::Committed { count, end } => {
+                self.newly.count += count;
+                self.newly.batches += 1;
+                self.durable_end = self.durable_end.max(end);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BlockWriter {
+    /// Lets the jobs in flight end before the descriptors close, so nothing is written
+    /// after the writer is gone.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn open_direct(path: &Path) -> Option<File> {
+    match OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+    {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::info!(error = %e, "direct I/O not available for the active segment; writing through the page cache");
+            None
         }
     }
 }
@@ -231,116 +356,256 @@ impl Aligned {
     }
 }
 
-/// Whole blocks for the disk thread: `buf[..len]` goes to file offset `start`.
-struct Job {
-    buf: Aligned,
-    start: u64,
-    len: usize,
-    #[cfg(test)]
-    refuse: bool,
+/// What the disk thread is asked to do, in order.
+enum Job {
+    /// `buf[..len]` (whole blocks) are the file's bytes from offset `start`; the first
+    /// `old` of them were written by an earlier job.
+    Blocks {
+        buf: Aligned,
+        start: u64,
+        old: usize,
+        len: usize,
+        #[cfg(test)]
+        inject: Option<i32>,
+    },
+    /// The end of a batch: `tail` at offset `at`, the fsync, the head.
+    Commit {
+        tail: Vec<u8>,
+        at: u64,
+        sync: bool,
+        head_line: Vec<u8>,
+        count: u64,
+    },
 }
 
-/// A job back from the disk thread, with its buffer, for reuse.
+/// What comes back from a job.
+enum Back {
+    Buffer(Aligned),
+    Committed { count: u64, end: u64 },
+}
+
 struct Done {
-    job: Job,
+    back: Back,
     result: io::Result<()>,
+    /// Whether writes were still direct after this job.
+    direct: bool,
 }
 
-/// The thread that owns the `O_DIRECT` descriptor (opened without `O_APPEND`, so offsets
-/// hold) and makes the writes.
-struct Disk {
-    jobs: Option<SyncSender<Job>>,
-    done: Receiver<Done>,
-    busy: bool,
-    thread: Option<JoinHandle<()>>,
+/// Bytes written after which the disk thread fsyncs even while more commits are waiting,
+/// so that no batch waits long for its fsync under a steady stream.
+const SYNC_EVERY: u64 = 8 * 1024 * 1024;
+
+/// The disk thread: its descriptors (the `O_DIRECT` one, opened without `O_APPEND` so
+/// offsets hold, while the file system takes it; an ordinary one; the head file) and the
+/// commits written but not yet fsynced.
+///
+/// Commits that arrive while an fsync runs are written as they come and share the next
+/// fsync: one fsync makes every batch written before it durable (group commit again, one
+/// level down), and each is reported only after it.
+struct DiskThread {
+    direct: Option<File>,
+    plain: File,
+    head: Option<File>,
+    /// A write failed: every later job is answered with an error and not done.
+    failed: bool,
+    /// Commits written and waiting for their fsync, oldest first.
+    unsynced: Vec<Back>,
+    /// The newest of their head lines.
+    unsynced_head: Vec<u8>,
+    /// Bytes written since the last fsync.
+    unsynced_bytes: u64,
 }
 
-impl Disk {
-    fn open(path: &Path) -> Option<Disk> {
-        let file = match OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_DIRECT)
-            .open(path)
-        {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::info!(error = %e, "direct I/O not available for the active segment; writing through the page cache");
-                return None;
+impl DiskThread {
+    fn new(direct: Option<File>, plain: File, head: Option<File>) -> DiskThread {
+        DiskThread {
+            direct,
+            plain,
+            head,
+            failed: false,
+            unsynced: Vec::new(),
+            unsynced_head: Vec::new(),
+            unsynced_bytes: 0,
+        }
+    }
+
+    fn run(mut self, inbox: Receiver<Job>, outbox: Sender<Done>) {
+        loop {
+            let job = if self.unsynced.is_empty() {
+                match inbox.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            } else if self.unsynced_bytes >= SYNC_EVERY {
+                self.sync(&outbox);
+                continue;
+            } else {
+                match inbox.try_recv() {
+                    Ok(job) => job,
+                    Err(TryRecvError::Empty) => {
+                        self.sync(&outbox);
+                        continue;
+                    }
+                    Err(TryRecvError::Disconnected) => break,
+                }
+            };
+            if !self.handle(job, &outbox) {
+                break;
+            }
+        }
+        // The writer is gone: what it handed on is written; make it durable too.
+        self.sync(&outbox);
+    }
+
+    /// Does one job and answers it, or (a commit to fsync) keeps it for the next fsync.
+    /// False when the writer is gone.
+    fn handle(&mut self, job: Job, outbox: &Sender<Done>) -> bool {
+        let result = if self.failed {
+            Err(io::Error::other("not written: an earlier write failed"))
+        } else {
+            self.work(&job)
+        };
+        if result.is_err() && !self.failed {
+            self.failed = true;
+            // Written, but never to be fsynced: not durable either.
+            self.answer_unsynced(outbox, &result);
+        }
+        let back = match job {
+            Job::Blocks { buf, .. } => Back::Buffer(buf),
+            Job::Commit {
+                tail,
+                at,
+                count,
+                sync,
+                head_line,
+            } => {
+                let back = Back::Committed {
+                    count,
+                    end: at + tail.len() as u64,
+                };
+                if result.is_ok() {
+                    // Behind commits waiting for an fsync, even one without waits its turn,
+                    // so that batches are reported in order.
+                    if sync || !self.unsynced.is_empty() {
+                        self.unsynced.push(back);
+                        self.unsynced_head = head_line;
+                        return true;
+                    }
+                    self.write_head(&head_line);
+                }
+                back
             }
         };
-        let (jobs, inbox) = sync_channel::<Job>(1);
-        let (outbox, done) = sync_channel::<Done>(1);
-        let spawned = std::thread::Builder::new()
-            .name("hipaa-audit-disk".into())
-            .spawn(move || {
-                for job in inbox {
-                    let result = Self::write(&file, &job);
-                    if outbox.send(Done { job, result }).is_err() {
-                        break;
+        outbox.send(self.done(back, result)).is_ok()
+    }
+
+    /// One fsync for every commit waiting, then the newest head, then their answers.
+    fn sync(&mut self, outbox: &Sender<Done>) {
+        if self.unsynced.is_empty() {
+            return;
+        }
+        let result = self.plain.sync_data().map_err(|e| context("fsync", e));
+        self.unsynced_bytes = 0;
+        if result.is_ok() {
+            let line = std::mem::take(&mut self.unsynced_head);
+            self.write_head(&line);
+        } else {
+            self.failed = true;
+        }
+        self.answer_unsynced(outbox, &result);
+    }
+
+    fn answer_unsynced(&mut self, outbox: &Sender<Done>, result: &io::Result<()>) {
+        for back in std::mem::take(&mut self.unsynced) {
+            let result = match result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+            };
+            let _ = outbox.send(self.done(back, result));
+        }
+    }
+
+    fn done(&self, back: Back, result: io::Result<()>) -> Done {
+        Done {
+            back,
+            result,
+            direct: self.direct.is_some(),
+        }
+    }
+
+    fn write_head(&self, line: &[u8]) {
+        let (Some(head), false) = (&self.head, line.is_empty()) else {
+            return;
+        };
+        let written = head
+            .write_all_at(line, 0)
+            .and_then(|()| head.set_len(line.len() as u64));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not update audit.head; verify can then not detect a truncation of the newest entries");
+        }
+    }
+
+    /// The writing part of a job (a commit's fsync and head come later, in `sync`).
+    fn work(&mut self, job: &Job) -> io::Result<()> {
+        match job {
+            Job::Blocks {
+                buf,
+                start,
+                old,
+                len,
+                #[cfg(test)]
+                inject,
+            } => {
+                #[cfg(test)]
+                if let (Some(errno), false) = (inject, *inject == Some(libc::EINVAL)) {
+                    return Err(context("write", io::Error::from_raw_os_error(*errno)));
+                }
+                self.unsynced_bytes += (len - old) as u64;
+                if let Some(direct) = &self.direct {
+                    #[cfg(test)]
+                    let written = if *inject == Some(libc::EINVAL) {
+                        Err(io::Error::from_raw_os_error(libc::EINVAL))
+                    } else {
+                        direct.write_all_at(&buf.bytes()[..*len], *start)
+                    };
+                    #[cfg(not(test))]
+                    let written = direct.write_all_at(&buf.bytes()[..*len], *start);
+                    match written {
+                        Ok(()) => return Ok(()),
+                        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                            // The file system (or the device's alignment) does not take these
+                            // writes: this one and all later ones go through the page cache.
+                            tracing::info!(
+                                "direct I/O refused by the file system; writing through the page cache"
+                            );
+                            self.direct = None;
+                        }
+                        Err(e) => return Err(context("write", e)),
                     }
                 }
-            });
-        match spawned {
-            Ok(thread) => Some(Disk {
-                jobs: Some(jobs),
-                done,
-                busy: false,
-                thread: Some(thread),
-            }),
-            Err(e) => {
-                tracing::warn!(error = %e, "could not start the disk thread; writing through the page cache");
-                None
+                self.plain
+                    .write_all_at(&buf.bytes()[*old..*len], start + *old as u64)
+                    .map_err(|e| context("write", e))
+            }
+            Job::Commit { tail, at, .. } => {
+                self.unsynced_bytes += tail.len() as u64;
+                self.plain
+                    .write_all_at(tail, *at)
+                    .map_err(|e| context("write", e))
             }
         }
     }
-
-    fn write(file: &File, job: &Job) -> io::Result<()> {
-        #[cfg(test)]
-        if job.refuse {
-            return Err(io::Error::from_raw_os_error(libc::EINVAL));
-        }
-        file.write_all_at(&job.buf.bytes()[..job.len], job.start)
-    }
-
-    fn send(&mut self, job: Job) -> io::Result<()> {
-        debug_assert!(!self.busy, "one write in flight at most");
-        let sent = self.jobs.as_ref().map(|jobs| jobs.send(job).is_ok());
-        if sent != Some(true) {
-            return Err(io::Error::other("the disk thread has stopped"));
-        }
-        self.busy = true;
-        Ok(())
-    }
-
-    /// The write in flight, once done; `None` when there was none.
-    fn wait(&mut self) -> io::Result<Option<Done>> {
-        if !self.busy {
-            return Ok(None);
-        }
-        self.busy = false;
-        self.done
-            .recv()
-            .map(Some)
-            .map_err(|_| io::Error::other("the disk thread has stopped"))
-    }
 }
 
-impl Drop for Disk {
-    /// Lets a write in flight end before the descriptor closes, so nothing is written
-    /// after the appender is gone.
-    fn drop(&mut self) {
-        let _ = self.wait();
-        self.jobs = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// Names the step that failed, keeping the kind (and so `ENOSPC` and the like readable).
+fn context(what: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {e}"))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::io::Write;
 
     fn append_file(path: &Path) -> File {
         OpenOptions::new()
@@ -364,19 +629,29 @@ mod tests {
         let dir = disk_tempdir();
         let path = dir.path().join("audit.jsonl");
         std::fs::write(&path, start).unwrap();
-        let mut file = append_file(&path);
-        let mut w = BlockWriter::open(&path, direct);
+        let file = append_file(&path);
+        let mut w = BlockWriter::open(&path, direct, None).unwrap();
         let mut expect = start.to_vec();
-        for batch in batches {
-            w.begin(&file, file.metadata().unwrap().len()).unwrap();
+        w.begin(&file, file.metadata().unwrap().len()).unwrap();
+        for (i, batch) in batches.iter().enumerate() {
             for part in batch {
-                w.write(&mut file, part).unwrap();
+                w.write(part).unwrap();
                 expect.extend_from_slice(part);
             }
-            w.finish(&mut file).unwrap();
-            // Never longer than what was appended: no padding is ever visible.
-            assert_eq!(file.metadata().unwrap().len(), expect.len() as u64);
+            w.commit(i % 2 == 0, Vec::new(), batch.len() as u64)
+                .unwrap();
+            if i % 3 == 2 {
+                // Sometimes wait, as the writer does when its queue is empty.
+                w.drain().unwrap();
+                // Never longer than what was appended: no padding is ever visible.
+                assert_eq!(file.metadata().unwrap().len(), expect.len() as u64);
+            }
         }
+        let durable = w.drain().unwrap();
+        assert_eq!(file.metadata().unwrap().len(), expect.len() as u64);
+        assert_eq!(w.durable_end(), expect.len() as u64);
+        assert_eq!(w.end(), expect.len() as u64);
+        assert!(durable.batches <= batches.len() as u64);
         assert!(std::fs::read(&path).unwrap() == expect, "file differs");
         w.is_direct()
     }
@@ -437,15 +712,16 @@ mod tests {
     fn another_writer_between_batches_is_kept() {
         let dir = disk_tempdir();
         let path = dir.path().join("audit.jsonl");
-        let mut file = append_file(&path);
+        let file = append_file(&path);
         let mut other = append_file(&path);
-        let mut w = BlockWriter::open(&path, true);
+        let mut w = BlockWriter::open(&path, true, None).unwrap();
         let mut expect = Vec::new();
         for i in 0..5u8 {
             w.begin(&file, file.metadata().unwrap().len()).unwrap();
             let ours = bytes(1000 + 2000 * i as usize, i);
-            w.write(&mut file, &ours).unwrap();
-            w.finish(&mut file).unwrap();
+            w.write(&ours).unwrap();
+            w.commit(true, Vec::new(), 1).unwrap();
+            w.drain().unwrap();
             expect.extend_from_slice(&ours);
             // `hipaa-audit log` from cron, through its own descriptor and the page cache.
             let theirs = bytes(300, 100 + i);
@@ -466,23 +742,89 @@ mod tests {
             let dir = disk_tempdir();
             let path = dir.path().join("audit.jsonl");
             std::fs::write(&path, bytes(5000, 9)).unwrap();
-            let mut file = append_file(&path);
-            let mut w = BlockWriter::open(&path, true);
+            let file = append_file(&path);
+            let mut w = BlockWriter::open(&path, true, None).unwrap();
             assert!(w.is_direct());
             let mut expect = bytes(5000, 9);
+            w.begin(&file, file.metadata().unwrap().len()).unwrap();
             for (i, n) in sizes.into_iter().enumerate() {
-                w.begin(&file, file.metadata().unwrap().len()).unwrap();
                 if i == 0 {
-                    w.refuse_next = true;
+                    w.inject_next = Some(libc::EINVAL);
                 }
                 let ours = bytes(n, i as u8);
-                w.write(&mut file, &ours[..n / 2]).unwrap();
-                w.write(&mut file, &ours[n / 2..]).unwrap();
-                w.finish(&mut file).unwrap();
+                w.write(&ours[..n / 2]).unwrap();
+                w.write(&ours[n / 2..]).unwrap();
+                w.commit(true, Vec::new(), 1).unwrap();
+                w.drain().unwrap();
                 expect.extend_from_slice(&ours);
                 assert!(!w.is_direct());
             }
             assert!(std::fs::read(&path).unwrap() == expect, "file differs");
+        }
+    }
+
+    #[test]
+    fn commits_update_the_head_in_order_and_are_counted() {
+        let dir = disk_tempdir();
+        let path = dir.path().join("audit.jsonl");
+        let head_path = dir.path().join("audit.head");
+        let file = append_file(&path);
+        let head = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&head_path)
+            .unwrap();
+        let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
+        w.begin(&file, 0).unwrap();
+        let mut total = Durable::default();
+        for i in 0..40u64 {
+            w.write(&bytes(70_000, i as u8)).unwrap();
+            // Heads of decreasing length: each must fully replace the one before.
+            let line = format!("{{\"seq\": {i}}}{}\n", " ".repeat(40 - i as usize));
+            w.commit(true, line.into_bytes(), i).unwrap();
+            let d = w.poll().unwrap();
+            total.count += d.count;
+            total.batches += d.batches;
+        }
+        let d = w.drain().unwrap();
+        total.count += d.count;
+        total.batches += d.batches;
+        assert_eq!(total.batches, 40);
+        assert_eq!(total.count, (0..40).sum::<u64>());
+        assert_eq!(w.durable_end(), 40 * 70_000);
+        let head = std::fs::read_to_string(&head_path).unwrap();
+        assert_eq!(head, format!("{{\"seq\": 39}}{}\n", " "));
+    }
+
+    #[test]
+    fn after_a_failed_write_nothing_more_is_written() {
+        for direct in [true, false] {
+            let dir = disk_tempdir();
+            let path = dir.path().join("audit.jsonl");
+            let file = append_file(&path);
+            let mut w = BlockWriter::open(&path, direct, None).unwrap();
+            w.begin(&file, 0).unwrap();
+            w.write(&bytes(10_000, 1)).unwrap();
+            w.commit(true, Vec::new(), 3).unwrap();
+            assert_eq!(w.drain().unwrap().count, 3);
+            // The disk fills up in the middle of the next batch; two more batches follow
+            // before the writer hears of it.
+            w.inject_next = Some(libc::ENOSPC);
+            w.write(&bytes(BUF + 5000, 2)).unwrap();
+            w.commit(true, Vec::new(), 5).unwrap();
+            let more = w
+                .write(&bytes(7000, 3))
+                .and_then(|()| w.commit(true, Vec::new(), 2));
+            let err = more.and_then(|()| w.drain().map(|_| ())).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::StorageFull, "{err}");
+            assert!(err.to_string().starts_with("write: "), "{err}");
+            assert!(w.write(b"x").is_err(), "nothing is taken after a failure");
+            w.abandon();
+            assert_eq!(w.durable_end(), 10_000);
+            // Neither the failed batch's tail nor the next batch reached the file.
+            assert_eq!(std::fs::read(&path).unwrap(), bytes(10_000, 1));
         }
     }
 

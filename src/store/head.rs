@@ -19,17 +19,23 @@ pub struct Head {
 /// Rewrites the head in place through an open file (one `pwrite`, no fsync: a lost head
 /// update only makes the head lag, which verify accepts).
 pub fn write(file: &File, layout: &Layout, head: &Head) -> Result<(), StoreError> {
+    let line = render(head);
+    let path = layout.head_file();
+    file.write_all_at(&line, 0)
+        .map_err(StoreError::io("write", &path))?;
+    file.set_len(line.len() as u64)
+        .map_err(StoreError::io("write", &path))
+}
+
+/// The head's line as it is written (canonical JSON and a newline).
+pub fn render(head: &Head) -> Vec<u8> {
     let mut line = Vec::with_capacity(96);
     canonical::write_value(
         &mut line,
         &serde_json::to_value(head).expect("head serializes"),
     );
     line.push(b'\n');
-    let path = layout.head_file();
-    file.write_all_at(&line, 0)
-        .map_err(StoreError::io("write", &path))?;
-    file.set_len(line.len() as u64)
-        .map_err(StoreError::io("write", &path))
+    line
 }
 
 pub fn open(layout: &Layout) -> Result<File, StoreError> {

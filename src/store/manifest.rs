@@ -226,6 +226,8 @@ fn parse_line(raw: &[u8]) -> Content {
 /// re-read it for every batch.
 #[derive(Debug, Default)]
 pub struct Cached {
+    /// Whether `manifest` was loaded at all (`stamp` is `None` for a missing manifest).
+    loaded: bool,
     stamp: Option<Stamp>,
     manifest: Manifest,
 }
@@ -248,12 +250,18 @@ fn stamp(path: &Path) -> Option<Stamp> {
 }
 
 impl Cached {
+    /// True when the manifest on disk is still the one loaded last (one `stat`).
+    pub fn is_current(&self, layout: &Layout) -> bool {
+        self.loaded && stamp(&layout.manifest()) == self.stamp
+    }
+
     /// The current manifest (torn tail moved aside first). Lock held.
     pub fn get(&mut self, layout: &Layout) -> Result<&Manifest, StoreError> {
         let now = stamp(&layout.manifest());
         if now.is_none() || now != self.stamp {
             self.manifest = Manifest::load_for_write(layout)?;
             self.stamp = stamp(&layout.manifest());
+            self.loaded = true;
         }
         Ok(&self.manifest)
     }

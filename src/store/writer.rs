@@ -1,16 +1,21 @@
 //! The one append path. Every entry, from `hipaa-audit log` or from the collector, is chained
 //! and written here, under the store lock, with the chain's tail re-read from disk under that
 //! lock, so concurrent writers (several `log` processes, a running collector, `rotate` from
-//! cron) never interleave or fork the chain.
+//! cron) never interleave or fork the chain. An appender that finds the file exactly as it
+//! left it (same file, same length, same manifest) keeps the tail it knows instead.
 //!
-//! A batch is written as it is chained, in whole blocks straight to the disk where the file
-//! system allows it ([`super::direct`]), then fsynced per [`FsyncPolicy`]. If a write fails the file
-//! is cut back to its length before the batch and the appender is poisoned: it refuses
-//! further appends, so the process exits and recovery runs at the next start (a failed fsync
-//! leaves the page cache in an unknown state).
+//! A batch is handed to the disk thread as it is chained ([`super::direct`]): whole blocks
+//! straight to the disk where the file system allows it, then the fsync per
+//! [`FsyncPolicy`], then `audit.head`. `hipaa-audit log` waits for that
+//! ([`Appender::append`]); the collector chains its next batch meanwhile and keeps the lock
+//! ([`Appender::enqueue`], [`Appender::release`]). If a write or fsync fails, the file is
+//! cut back to the end of the last durable batch and the appender is poisoned: it refuses
+//! further appends, so the process exits and recovery runs at the next start (a failed
+//! fsync leaves the page cache in an unknown state).
 
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
+use std::time::Instant;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -63,11 +68,23 @@ pub struct Appender {
     store: Store,
     file: File,
     ino: u64,
-    /// Writes the batches to `file`, directly to the disk where it can.
+    /// Writes the batches to `file` from the disk thread, directly to the disk where it
+    /// can. Declared before `lock`, so its jobs end before the lock is let go.
     blocks: BlockWriter,
     head: File,
     manifest: manifest::Cached,
     out: Vec<u8>,
+    /// Held from the first batch after a [`Appender::release`] until the next one.
+    lock: Option<StoreLock>,
+    locked_at: Instant,
+    /// The chain's end after everything handed to the disk thread (valid under the lock).
+    pos: Position,
+    /// The file's length when the lock was last let go: if it is the same when the lock is
+    /// taken again (same file, same manifest), nobody wrote in between, and `pos` and the
+    /// disk thread's tail block still hold, so nothing is read back from the disk.
+    left_at: Option<u64>,
+    /// Entries handed to the disk thread and not yet reported durable.
+    pending: u64,
     poisoned: bool,
 }
 
@@ -82,7 +99,7 @@ impl Appender {
             .map_err(StoreError::io("stat", &path))?
             .ino();
         let head = head::open(&store.layout)?;
-        let blocks = BlockWriter::open(&path, store.direct_io);
+        let blocks = Self::block_writer(store, &head)?;
         Ok(Appender {
             store: store.clone(),
             file,
@@ -91,8 +108,22 @@ impl Appender {
             head,
             manifest: manifest::Cached::default(),
             out: Vec::with_capacity(CHUNK + 64 * 1024),
+            lock: None,
+            locked_at: Instant::now(),
+            pos: Position::genesis(),
+            left_at: None,
+            pending: 0,
             poisoned: false,
         })
+    }
+
+    fn block_writer(store: &Store, head: &File) -> Result<BlockWriter, StoreError> {
+        let path = store.layout.active();
+        let head = head
+            .try_clone()
+            .map_err(StoreError::io("open", store.layout.head_file()))?;
+        BlockWriter::open(&path, store.direct_io, Some(head))
+            .map_err(StoreError::io("open for writing", &path))
     }
 
     /// Chains and appends `entries` as one write. Returns `None` for an empty batch.
@@ -100,109 +131,180 @@ impl Appender {
         self.append_prepared(entries.into_iter().map(NewEntry::prepare).collect())
     }
 
-    /// The one append path: entries already serialized ([`NewEntry::prepare`], done by
-    /// the collector on its I/O threads) get their seq and hashes and are written as one
-    /// write. Returns `None` for an empty batch.
+    /// Chains and appends entries already serialized ([`NewEntry::prepare`]), waits until
+    /// they are written (and fsynced per the policy), and lets the lock go. Returns `None`
+    /// for an empty batch.
     pub fn append_prepared(
         &mut self,
         entries: Vec<Prepared>,
     ) -> Result<Option<Appended>, StoreError> {
+        let appended = self.enqueue(entries)?;
+        self.release()?;
+        Ok(appended)
+    }
+
+    /// The one append path. Takes the store lock (if not held yet), gives the entries their
+    /// seq and hashes, and hands them to the disk thread, which writes them, fsyncs (per
+    /// the policy) and then updates `audit.head`. Returns without waiting for the disk: the
+    /// collector chains the next batch meanwhile. [`Appender::durable`] says what has
+    /// reached the disk, and [`Appender::release`] waits for the rest and lets the lock go.
+    /// Returns `None` for an empty batch.
+    pub fn enqueue(&mut self, entries: Vec<Prepared>) -> Result<Option<Appended>, StoreError> {
         if self.poisoned {
             return Err(StoreError::Poisoned);
         }
         if entries.is_empty() {
             return Ok(None);
         }
-        let layout = self.store.layout.clone();
-        let path = layout.active();
-        let _lock = StoreLock::acquire(&layout)?;
-        self.reopen_if_replaced()?;
-        let pos = position_under_lock(&self.store, &self.file, &mut self.manifest)?;
-        let before = self
-            .file
-            .metadata()
-            .map_err(StoreError::io("stat", &path))?
-            .len();
-
+        self.take_lock()?;
         // Handed on in chunks of about CHUNK bytes while the batch is chained: the bytes are
-        // still in the CPU cache when they are copied. A failed write truncates the file back
-        // to where this batch began, so no part of it stays.
-        let fail = |this: &mut Self, e: std::io::Error| {
-            this.poisoned = true;
-            let _ = this.file.set_len(before);
-            StoreError::io("append to", &path)(e)
-        };
-        if let Err(e) = self.blocks.begin(&self.file, before) {
-            return Err(fail(self, e));
-        }
+        // still in the CPU cache when they are copied.
         self.out.clear();
-        let first_seq = pos.next_seq;
-        let mut seq = pos.next_seq;
-        let mut prev = pos.previous_hash;
+        let first_seq = self.pos.next_seq;
         let count = entries.len();
         for e in &entries {
-            let hash = chain::write_prepared(e, seq, &prev, &mut self.out);
+            let hash =
+                chain::write_prepared(e, self.pos.next_seq, &self.pos.previous_hash, &mut self.out);
             self.out.push(b'\n');
-            prev.clear();
-            prev.push_str(std::str::from_utf8(&hash).expect("hex digits"));
-            seq += 1;
+            self.pos.previous_hash.clear();
+            self.pos
+                .previous_hash
+                .push_str(std::str::from_utf8(&hash).expect("hex digits"));
+            self.pos.next_seq += 1;
             if self.out.len() >= CHUNK {
-                if let Err(e) = self.blocks.write(&mut self.file, &self.out) {
-                    return Err(fail(self, e));
+                if let Err(e) = self.blocks.write(&self.out) {
+                    return Err(self.fail(e));
                 }
                 self.out.clear();
             }
         }
-        let written = self
+        let last_seq = self.pos.next_seq - 1;
+        let head_line = head::render(&head::Head {
+            seq: last_seq,
+            hash: self.pos.previous_hash.clone(),
+        });
+        let sync = self.store.fsync == FsyncPolicy::Always;
+        let handed = self
             .blocks
-            .write(&mut self.file, &self.out)
-            .and_then(|()| self.blocks.finish(&mut self.file));
-        if let Err(e) = written {
-            return Err(fail(self, e));
+            .write(&self.out)
+            .and_then(|()| self.blocks.commit(sync, head_line, count as u64));
+        if let Err(e) = handed {
+            return Err(self.fail(e));
         }
-        if self.store.fsync == FsyncPolicy::Always {
-            if let Err(e) = self.file.sync_data() {
-                self.poisoned = true;
-                return Err(StoreError::io("fsync", &path)(e));
-            }
-        }
-        let last_seq = seq - 1;
-        if let Err(e) = head::write(
-            &self.head,
-            &layout,
-            &head::Head {
-                seq: last_seq,
-                hash: prev.clone(),
-            },
-        ) {
-            tracing::warn!(error = %e.with_causes(), "could not update audit.head; verify can then not detect a truncation of the newest entries");
-        }
+        self.pending += count as u64;
         Ok(Some(Appended {
             first_seq,
             last_seq,
-            last_hash: prev,
+            last_hash: self.pos.previous_hash.clone(),
             count,
         }))
     }
 
+    /// How many more entries are durable since the last call, without waiting.
+    pub fn durable(&mut self) -> Result<u64, StoreError> {
+        match self.blocks.poll() {
+            Ok(d) => {
+                self.pending -= d.count;
+                Ok(d.count)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// Waits until everything handed on is written, then lets the store lock go (for
+    /// `log`, `rotate` and `cleanup` from cron). Returns how many more entries are durable.
+    pub fn release(&mut self) -> Result<u64, StoreError> {
+        if self.lock.is_none() {
+            return Ok(0);
+        }
+        let d = match self.blocks.drain() {
+            Ok(d) => d,
+            Err(e) => return Err(self.fail(e)),
+        };
+        self.pending -= d.count;
+        self.left_at = Some(self.blocks.end());
+        self.lock = None;
+        Ok(d.count)
+    }
+
+    /// How long the store lock has been held, `None` when it is not.
+    pub fn held_for(&self) -> Option<std::time::Duration> {
+        self.lock.as_ref().map(|_| self.locked_at.elapsed())
+    }
+
+    /// Entries handed to the disk thread that have not been reported durable: after a
+    /// failure, the ones that were lost.
+    pub fn not_durable(&self) -> u64 {
+        self.pending
+    }
+
+    /// Takes the store lock and finds where the chain ends: from what this appender left
+    /// when nothing changed since, otherwise from the disk (finishing an interrupted
+    /// rotation and moving a torn tail aside first).
+    fn take_lock(&mut self) -> Result<(), StoreError> {
+        if self.lock.is_some() {
+            return Ok(());
+        }
+        let layout = self.store.layout.clone();
+        let path = layout.active();
+        let lock = StoreLock::acquire(&layout)?;
+        let reopened = self.reopen_if_replaced()?;
+        let len = self
+            .file
+            .metadata()
+            .map_err(StoreError::io("stat", &path))?
+            .len();
+        let unchanged = !reopened && self.left_at == Some(len) && self.manifest.is_current(&layout);
+        if !unchanged {
+            self.left_at = None;
+            self.pos = position_under_lock(&self.store, &self.file, &mut self.manifest)?;
+            // Recovery may have moved a torn tail aside: start from the length now.
+            let len = self
+                .file
+                .metadata()
+                .map_err(StoreError::io("stat", &path))?
+                .len();
+            self.blocks
+                .begin(&self.file, len)
+                .map_err(StoreError::io("read", &path))?;
+        }
+        self.lock = Some(lock);
+        self.locked_at = Instant::now();
+        Ok(())
+    }
+
+    /// A failed write or fsync: waits for the disk thread to stop, cuts the file back to
+    /// the end of the last durable batch (no part of a later one stays), refuses further
+    /// appends and lets the lock go. The process should exit and recover at the next start
+    /// (after a failed fsync the page cache is in an unknown state).
+    fn fail(&mut self, e: std::io::Error) -> StoreError {
+        self.poisoned = true;
+        self.blocks.abandon();
+        let _ = self.file.set_len(self.blocks.durable_end());
+        self.left_at = None;
+        self.lock = None;
+        StoreError::io("append to", self.store.layout.active())(e)
+    }
+
     /// A rotation truncates the active file in place (same inode), but an operator may have
-    /// moved or deleted it: then follow the path.
-    fn reopen_if_replaced(&mut self) -> Result<(), StoreError> {
+    /// moved or deleted it: then follow the path. True when it reopened.
+    fn reopen_if_replaced(&mut self) -> Result<bool, StoreError> {
         let path = self.store.layout.active();
         let same = std::fs::metadata(&path)
             .map(|m| m.ino() == self.ino)
             .unwrap_or(false);
-        if !same {
-            self.file = fsio::open_append(&path)?;
-            self.blocks = BlockWriter::open(&path, self.store.direct_io);
-            self.ino = self
-                .file
-                .metadata()
-                .map_err(StoreError::io("stat", &path))?
-                .ino();
-            tracing::warn!(file = %path.display(), "active segment was replaced or removed; reopened it");
+        if same {
+            return Ok(false);
         }
-        Ok(())
+        self.file = fsio::open_append(&path)?;
+        self.blocks = Self::block_writer(&self.store, &self.head)?;
+        self.ino = self
+            .file
+            .metadata()
+            .map_err(StoreError::io("stat", &path))?
+            .ino();
+        tracing::warn!(file = %path.display(), "active segment was replaced or removed; reopened it");
+        Ok(true)
     }
 }
 

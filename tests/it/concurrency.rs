@@ -118,3 +118,81 @@ fn rotating_while_four_processes_append_loses_nothing() {
         "{text}"
     );
 }
+
+/// The collector's appender keeps the lock between batches and remembers where the chain
+/// ends, so it reads nothing back from the disk while nobody else writes. Whatever others
+/// do while it has let the lock go (a `log`, a rotation, a torn line left by a crash), its
+/// next batch must chain onto the real end.
+#[test]
+fn an_appender_that_kept_its_place_follows_what_others_did_meanwhile() {
+    use hipaa_audit::store::{writer::Appender, FsyncPolicy, NewEntry, Store};
+    let store = TestStore::new();
+    let lib = Store::new(store.dir(), FsyncPolicy::Always);
+    let mut ours = Appender::open(&lib).unwrap();
+    let batch = |tag: &str, n: usize| -> Vec<hipaa_audit::store::entry::Prepared> {
+        (0..n)
+            .map(|i| NewEntry::new("access", format!("{tag} {i}")).prepare())
+            .collect()
+    };
+    let mut expected = 0;
+    // Several batches while holding the lock: none waits for the disk.
+    for round in 0..3 {
+        ours.enqueue(batch(&format!("pipelined {round}"), 400))
+            .unwrap();
+        expected += 400;
+    }
+    assert!(
+        ours.held_for().is_some(),
+        "the lock is held between batches"
+    );
+    let mut durable = ours.durable().unwrap();
+    durable += ours.release().unwrap();
+    assert_eq!(
+        durable, expected as u64,
+        "every batch is reported durable once"
+    );
+    assert!(ours.held_for().is_none());
+    assert_eq!(ours.not_durable(), 0);
+
+    type Other<'a> = (&'a str, &'a dyn Fn(&TestStore));
+    let others: [Other; 3] = [
+        ("log", &|s| s.log_n(2)),
+        ("rotate", &|s| {
+            assert!(s.ok(&["rotate"]).starts_with("Rotated: "));
+        }),
+        ("torn line", &|s| {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(s.path("audit.jsonl"))
+                .unwrap();
+            f.write_all(b"{\"action\": \"half an en").unwrap();
+        }),
+    ];
+    for (what, other) in others {
+        other(&store);
+        if what == "log" {
+            expected += 2;
+        }
+        ours.append_prepared(batch(&format!("after {what}"), 5))
+            .unwrap_or_else(|e| panic!("after {what}: {e}"));
+        expected += 5;
+        let entries = all_entries(&store);
+        let seqs = seqs(&entries);
+        assert_eq!(seqs.len(), expected, "after {what}");
+        let gap = seqs.iter().enumerate().find(|(i, s)| **s != *i as u64);
+        assert_eq!(gap, None, "after {what}: seqs not 0..{expected}");
+        for pair in entries.windows(2) {
+            assert_eq!(
+                s(&pair[1], "previous_hash"),
+                s(&pair[0], "hash"),
+                "after {what}"
+            );
+        }
+    }
+    let text = store.assert_pass();
+    assert!(
+        text.contains(&format!("checked {expected} entries")),
+        "{text}"
+    );
+}
