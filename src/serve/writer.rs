@@ -131,7 +131,8 @@ fn written(
 }
 
 /// A failed append is fatal: what was handed on but is not durable, `lost` more, and
-/// everything still queued are counted as dropped, and intake stops.
+/// everything still queued are counted as dropped (what the failure's last fsync still
+/// made durable as written), and intake stops.
 fn stop(
     e: StoreError,
     appender: &mut Appender,
@@ -141,6 +142,7 @@ fn stop(
     lost: u64,
 ) -> StoreError {
     let lost = lost + appender.not_durable();
+    Stats::add(&stats.written, appender.durable_at_failure());
     tracing::error!(error = %e.with_causes(), entries = lost, "append failed; stopping intake");
     Stats::add(&stats.dropped, lost);
     fatal.cancel();

@@ -15,13 +15,15 @@
 //!   descriptor, so the file's length is always exactly the end of the last whole line and
 //!   no padding is ever visible to a reader.
 //!
-//! Every write, fsync and `audit.head` update is made by the disk thread
-//! (`hipaa-audit-disk`), in the order the writer asked for them, so the writer goes on
-//! chaining the next batch while the disk takes the previous one and its fsync. A batch
-//! ends with a *commit*: its last partial block, the fsync, then the head, and only then is
-//! it reported durable. Up to [`BUFFERS`] megabytes are on their way at a time. After a
-//! failure the disk thread writes nothing more; the caller cuts the file back to the end of
-//! the last durable batch ([`BlockWriter::durable_end`]).
+//! Every write is made by the disk thread (`hipaa-audit-disk`), in the order the writer
+//! asked for them, so the writer goes on chaining the next batch while the disk takes the
+//! previous one. A batch ends with a *commit*: its last partial block, then the fsync, then
+//! the head, and only then is it reported durable. The fsync and the head are the syncer's
+//! (`hipaa-audit-sync`): an fsync takes a disk's cache flush (tens of milliseconds on the
+//! virtual disks seen here), and while it runs the disk thread writes the next batches,
+//! which the next fsync covers together. Up to [`BUFFERS`] megabytes are on their way at a
+//! time. After a failed write or fsync nothing more is written; the caller cuts the file
+//! back to the end of the last durable batch ([`BlockWriter::durable_end`]).
 //!
 //! The kernel keeps the page cache coherent with direct writes (it writes back and drops the
 //! cached pages of the range), so readers such as `verify` see the same bytes either way. A
@@ -33,7 +35,9 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
-use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// Alignment of direct writes: offsets, lengths and the buffer. 4 KiB is a multiple of the
@@ -90,6 +94,9 @@ pub struct BlockWriter {
     /// that refuses O_DIRECT would; `ENOSPC`: as a full disk would).
     #[cfg(test)]
     inject_next: Option<i32>,
+    /// Tests: the fsync that covers the next commit fails with this errno.
+    #[cfg(test)]
+    inject_sync: Option<i32>,
 }
 
 impl BlockWriter {
@@ -101,7 +108,7 @@ impl BlockWriter {
         let is_direct = direct_fd.is_some();
         let (jobs, inbox) = sync_channel::<Job>(QUEUE);
         let (outbox, done) = channel::<Done>();
-        let disk = DiskThread::new(direct_fd, plain, head);
+        let disk = DiskThread::start(direct_fd, plain, head, outbox.clone())?;
         let thread = std::thread::Builder::new()
             .name("hipaa-audit-disk".into())
             .spawn(move || disk.run(inbox, outbox))?;
@@ -122,6 +129,8 @@ impl BlockWriter {
             failed: false,
             #[cfg(test)]
             inject_next: None,
+            #[cfg(test)]
+            inject_sync: None,
         })
     }
 
@@ -180,12 +189,16 @@ impl BlockWriter {
         self.hand_off()?;
         let tail = self.cur.bytes()[self.old..self.fill].to_vec();
         let at = self.start + self.old as u64;
+        #[cfg(test)]
+        let inject = self.inject_sync.take();
         self.send(Job::Commit {
             tail,
             at,
             sync,
             head_line,
             count,
+            #[cfg(test)]
+            inject,
         })?;
         self.old = self.fill;
         Ok(())
@@ -210,15 +223,20 @@ impl BlockWriter {
     }
 
     /// After a failure: waits until the disk thread has answered every job (it writes
-    /// nothing after the failure), so the file can be cut back safely.
-    pub fn abandon(&mut self) {
+    /// nothing after the failure), so the file can be cut back safely. Returns what was
+    /// reported durable since the last look, the batches answered after the failure
+    /// included (made durable by an fsync that had begun before it): the head may already
+    /// name them, so they count and [`Self::durable_end`] keeps them.
+    pub fn abandon(&mut self) -> Durable {
         self.failed = true;
         while self.in_flight > 0 {
-            if self.recv().is_err() {
-                break;
-            }
+            let Ok(done) = self.recv() else { break };
             self.in_flight -= 1;
+            if done.result.is_ok() {
+                self.book(done.back);
+            }
         }
+        std::mem::take(&mut self.newly)
     }
 
     fn check(&self) -> io::Result<()> {
@@ -297,7 +315,12 @@ impl BlockWriter {
             self.failed = true;
             return Err(e);
         }
-        match done.back {
+        self.book(done.back);
+        Ok(())
+    }
+
+    fn book(&mut self, back: Back) {
+        match back {
             Back::Buffer(b) => self.spare.push(b),
             Back::Committed { count, end } => {
                 self.newly.count += count;
@@ -305,7 +328,6 @@ impl BlockWriter {
                 self.durable_end = self.durable_end.max(end);
             }
         }
-        Ok(())
     }
 }
 
@@ -375,6 +397,8 @@ enum Job {
         sync: bool,
         head_line: Vec<u8>,
         count: u64,
+        #[cfg(test)]
+        inject: Option<i32>,
     },
 }
 
@@ -391,161 +415,128 @@ struct Done {
     direct: bool,
 }
 
-/// Bytes written after which the disk thread fsyncs even while more commits are waiting,
-/// so that no batch waits long for its fsync under a steady stream.
-const SYNC_EVERY: u64 = 8 * 1024 * 1024;
+/// Commits written and waiting for the syncer at most: it takes all that wait at once, so
+/// this only bounds how far the disk thread may run ahead of a stuck fsync.
+const SYNC_QUEUE: usize = 64;
 
 /// The disk thread: its descriptors (the `O_DIRECT` one, opened without `O_APPEND` so
-/// offsets hold, while the file system takes it; an ordinary one; the head file) and the
-/// commits written but not yet fsynced.
-///
-/// Commits that arrive while an fsync runs are written as they come and share the next
-/// fsync: one fsync makes every batch written before it durable (group commit again, one
-/// level down), and each is reported only after it.
+/// offsets hold, while the file system takes it; an ordinary one) and the way to the
+/// syncer, which gets every commit once its bytes are written.
 struct DiskThread {
     direct: Option<File>,
     plain: File,
-    head: Option<File>,
     /// A write failed: every later job is answered with an error and not done.
     failed: bool,
-    /// Commits written and waiting for their fsync, oldest first.
-    unsynced: Vec<Back>,
-    /// The newest of their head lines.
-    unsynced_head: Vec<u8>,
-    /// Bytes written since the last fsync.
-    unsynced_bytes: u64,
+    /// Set by the syncer when an fsync failed: nothing more is written either.
+    sync_failed: Arc<AtomicBool>,
+    to_syncer: Option<SyncSender<Written>>,
+    syncer: Option<JoinHandle<()>>,
+}
+
+/// A commit whose bytes the disk thread has written (or failed to write), on its way to
+/// the syncer.
+struct Written {
+    count: u64,
+    end: u64,
+    sync: bool,
+    head_line: Vec<u8>,
+    result: io::Result<()>,
+    direct: bool,
+    #[cfg(test)]
+    inject: Option<i32>,
 }
 
 impl DiskThread {
-    fn new(direct: Option<File>, plain: File, head: Option<File>) -> DiskThread {
-        DiskThread {
+    fn start(
+        direct: Option<File>,
+        plain: File,
+        head: Option<File>,
+        outbox: Sender<Done>,
+    ) -> io::Result<DiskThread> {
+        let sync_failed = Arc::new(AtomicBool::new(false));
+        let (to_syncer, inbox) = sync_channel::<Written>(SYNC_QUEUE);
+        let syncer = Syncer {
+            file: plain.try_clone()?,
+            head,
+            failed: None,
+            flag: sync_failed.clone(),
+        };
+        let syncer = std::thread::Builder::new()
+            .name("hipaa-audit-sync".into())
+            .spawn(move || syncer.run(inbox, outbox))?;
+        Ok(DiskThread {
             direct,
             plain,
-            head,
             failed: false,
-            unsynced: Vec::new(),
-            unsynced_head: Vec::new(),
-            unsynced_bytes: 0,
-        }
+            sync_failed,
+            to_syncer: Some(to_syncer),
+            syncer: Some(syncer),
+        })
     }
 
     fn run(mut self, inbox: Receiver<Job>, outbox: Sender<Done>) {
-        loop {
-            let job = if self.unsynced.is_empty() {
-                match inbox.recv() {
-                    Ok(job) => job,
-                    Err(_) => break,
-                }
-            } else if self.unsynced_bytes >= SYNC_EVERY {
-                self.sync(&outbox);
-                continue;
-            } else {
-                match inbox.try_recv() {
-                    Ok(job) => job,
-                    Err(TryRecvError::Empty) => {
-                        self.sync(&outbox);
-                        continue;
-                    }
-                    Err(TryRecvError::Disconnected) => break,
-                }
-            };
+        while let Ok(job) = inbox.recv() {
             if !self.handle(job, &outbox) {
                 break;
             }
         }
-        // The writer is gone: what it handed on is written; make it durable too.
-        self.sync(&outbox);
+        // The writer is gone: the syncer makes durable what was written, then ends.
+        self.to_syncer = None;
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.join();
+        }
     }
 
-    /// Does one job and answers it, or (a commit to fsync) keeps it for the next fsync.
-    /// False when the writer is gone.
+    /// Does one job: answers a block write, or hands a commit on to the syncer. False when
+    /// the writer is gone.
     fn handle(&mut self, job: Job, outbox: &Sender<Done>) -> bool {
         let result = if self.failed {
             Err(io::Error::other("not written: an earlier write failed"))
+        } else if self.sync_failed.load(Ordering::Acquire) {
+            Err(io::Error::other("not written: an earlier fsync failed"))
         } else {
             self.work(&job)
         };
-        if result.is_err() && !self.failed {
+        if result.is_err() {
+            // Whatever fails (a write, or the syncer's fsync), nothing more is written.
             self.failed = true;
-            // Written, but never to be fsynced: not durable either.
-            self.answer_unsynced(outbox, &result);
         }
-        let back = match job {
-            Job::Blocks { buf, .. } => Back::Buffer(buf),
+        let direct = self.direct.is_some();
+        match job {
+            Job::Blocks { buf, .. } => outbox
+                .send(Done {
+                    back: Back::Buffer(buf),
+                    result,
+                    direct,
+                })
+                .is_ok(),
             Job::Commit {
                 tail,
                 at,
                 count,
                 sync,
                 head_line,
+                #[cfg(test)]
+                inject,
             } => {
-                let back = Back::Committed {
+                let written = Written {
                     count,
                     end: at + tail.len() as u64,
+                    sync,
+                    head_line,
+                    result,
+                    direct,
+                    #[cfg(test)]
+                    inject,
                 };
-                if result.is_ok() {
-                    // Behind commits waiting for an fsync, even one without waits its turn,
-                    // so that batches are reported in order.
-                    if sync || !self.unsynced.is_empty() {
-                        self.unsynced.push(back);
-                        self.unsynced_head = head_line;
-                        return true;
-                    }
-                    self.write_head(&head_line);
-                }
-                back
+                self.to_syncer
+                    .as_ref()
+                    .is_some_and(|s| s.send(written).is_ok())
             }
-        };
-        outbox.send(self.done(back, result)).is_ok()
-    }
-
-    /// One fsync for every commit waiting, then the newest head, then their answers.
-    fn sync(&mut self, outbox: &Sender<Done>) {
-        if self.unsynced.is_empty() {
-            return;
-        }
-        let result = self.plain.sync_data().map_err(|e| context("fsync", e));
-        self.unsynced_bytes = 0;
-        if result.is_ok() {
-            let line = std::mem::take(&mut self.unsynced_head);
-            self.write_head(&line);
-        } else {
-            self.failed = true;
-        }
-        self.answer_unsynced(outbox, &result);
-    }
-
-    fn answer_unsynced(&mut self, outbox: &Sender<Done>, result: &io::Result<()>) {
-        for back in std::mem::take(&mut self.unsynced) {
-            let result = match result {
-                Ok(()) => Ok(()),
-                Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
-            };
-            let _ = outbox.send(self.done(back, result));
         }
     }
 
-    fn done(&self, back: Back, result: io::Result<()>) -> Done {
-        Done {
-            back,
-            result,
-            direct: self.direct.is_some(),
-        }
-    }
-
-    fn write_head(&self, line: &[u8]) {
-        let (Some(head), false) = (&self.head, line.is_empty()) else {
-            return;
-        };
-        let written = head
-            .write_all_at(line, 0)
-            .and_then(|()| head.set_len(line.len() as u64));
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "could not update audit.head; verify can then not detect a truncation of the newest entries");
-        }
-    }
-
-    /// The writing part of a job (a commit's fsync and head come later, in `sync`).
+    /// The writing part of a job (a commit's fsync and head are the syncer's).
     fn work(&mut self, job: &Job) -> io::Result<()> {
         match job {
             Job::Blocks {
@@ -560,7 +551,6 @@ impl DiskThread {
                 if let (Some(errno), false) = (inject, *inject == Some(libc::EINVAL)) {
                     return Err(context("write", io::Error::from_raw_os_error(*errno)));
                 }
-                self.unsynced_bytes += (len - old) as u64;
                 if let Some(direct) = &self.direct {
                     #[cfg(test)]
                     let written = if *inject == Some(libc::EINVAL) {
@@ -587,12 +577,100 @@ impl DiskThread {
                     .write_all_at(&buf.bytes()[*old..*len], start + *old as u64)
                     .map_err(|e| context("write", e))
             }
-            Job::Commit { tail, at, .. } => {
-                self.unsynced_bytes += tail.len() as u64;
-                self.plain
-                    .write_all_at(tail, *at)
-                    .map_err(|e| context("write", e))
+            Job::Commit { tail, at, .. } => self
+                .plain
+                .write_all_at(tail, *at)
+                .map_err(|e| context("write", e)),
+        }
+    }
+}
+
+/// The syncer thread (`hipaa-audit-sync`): fsyncs while the disk thread goes on writing.
+///
+/// An fsync makes durable every byte written before it starts, so one fsync covers all the
+/// commits waiting when it starts (group commit once more, one level down), and the disk
+/// keeps taking the next batches' blocks during it. Then the newest head, then the answers,
+/// in the order the commits were made.
+struct Syncer {
+    /// The active segment (a second descriptor of the disk thread's ordinary one).
+    file: File,
+    head: Option<File>,
+    /// The first fsync that failed. After it no later fsync is trusted (the kernel may
+    /// have dropped the pages it could not write and report the next fsync clean), so
+    /// every later commit fails with it.
+    failed: Option<(io::ErrorKind, String)>,
+    /// Tells the disk thread to write nothing more.
+    flag: Arc<AtomicBool>,
+}
+
+impl Syncer {
+    fn run(mut self, inbox: Receiver<Written>, outbox: Sender<Done>) {
+        while let Ok(first) = inbox.recv() {
+            let mut group = vec![first];
+            while let Ok(more) = inbox.try_recv() {
+                group.push(more);
             }
+            if !self.settle(group, &outbox) {
+                break;
+            }
+        }
+    }
+
+    /// One fsync for the group (when any commit asks for it), the newest head, the answers.
+    /// False when the writer is gone.
+    fn settle(&mut self, group: Vec<Written>, outbox: &Sender<Done>) -> bool {
+        let wants_sync = group.iter().any(|w| w.sync && w.result.is_ok());
+        if wants_sync && self.failed.is_none() {
+            #[cfg(test)]
+            let synced = match group.iter().find_map(|w| w.inject) {
+                Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+                None => self.file.sync_data(),
+            };
+            #[cfg(not(test))]
+            let synced = self.file.sync_data();
+            if let Err(e) = synced {
+                let e = context("fsync", e);
+                self.failed = Some((e.kind(), e.to_string()));
+                self.flag.store(true, Ordering::Release);
+            }
+        }
+        if self.failed.is_none() {
+            // Written commits come first in a group: after a failed write every later one
+            // failed too. The last written one's head covers them all.
+            if let Some(w) = group.iter().rev().find(|w| w.result.is_ok()) {
+                self.write_head(&w.head_line);
+            }
+        }
+        for w in group {
+            let result = match (w.result, &self.failed) {
+                (Err(e), _) => Err(e),
+                (Ok(()), Some((kind, text))) => Err(io::Error::new(*kind, text.clone())),
+                (Ok(()), None) => Ok(()),
+            };
+            let done = Done {
+                back: Back::Committed {
+                    count: w.count,
+                    end: w.end,
+                },
+                result,
+                direct: w.direct,
+            };
+            if outbox.send(done).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn write_head(&self, line: &[u8]) {
+        let (Some(head), false) = (&self.head, line.is_empty()) else {
+            return;
+        };
+        let written = head
+            .write_all_at(line, 0)
+            .and_then(|()| head.set_len(line.len() as u64));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not update audit.head; verify can then not detect a truncation of the newest entries");
         }
     }
 }
@@ -826,6 +904,59 @@ mod tests {
             // Neither the failed batch's tail nor the next batch reached the file.
             assert_eq!(std::fs::read(&path).unwrap(), bytes(10_000, 1));
         }
+    }
+
+    #[test]
+    fn after_a_failed_fsync_no_later_commit_is_durable() {
+        let dir = disk_tempdir();
+        let path = dir.path().join("audit.jsonl");
+        let head_path = dir.path().join("audit.head");
+        let file = append_file(&path);
+        let head = append_file(&head_path);
+        let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
+        w.begin(&file, 0).unwrap();
+        w.write(&bytes(6000, 1)).unwrap();
+        w.commit(true, b"first\n".to_vec(), 4).unwrap();
+        assert_eq!(w.drain().unwrap().count, 4);
+        // The fsync of the next batch fails (as after a disk error); two more batches
+        // follow. Linux may report a later fsync clean after dropping the pages it could
+        // not write: none of them may be reported durable or named in the head.
+        w.inject_sync = Some(libc::EIO);
+        w.write(&bytes(BUF + 3000, 2)).unwrap();
+        w.commit(true, b"second\n".to_vec(), 5).unwrap();
+        let err = w.drain().unwrap_err();
+        assert!(err.to_string().starts_with("fsync: "), "{err}");
+        assert!(
+            w.write(&bytes(100, 3)).is_err(),
+            "nothing is taken after a failure"
+        );
+        let late = w.abandon();
+        assert_eq!(late.count, 0);
+        assert_eq!(w.durable_end(), 6000);
+        assert_eq!(std::fs::read(&head_path).unwrap(), b"first\n");
+    }
+
+    #[test]
+    fn many_small_batches_in_a_row_are_each_counted_once() {
+        // The syncer takes the commits written while it fsyncs in one go: every one of
+        // them is answered, once, whatever groups they fell into.
+        let dir = disk_tempdir();
+        let path = dir.path().join("audit.jsonl");
+        let file = append_file(&path);
+        let mut w = BlockWriter::open(&path, true, None).unwrap();
+        w.begin(&file, 0).unwrap();
+        let mut total = Durable::default();
+        for i in 0..300u64 {
+            w.write(&bytes(900, i as u8)).unwrap();
+            w.commit(true, Vec::new(), 1).unwrap();
+            let d = w.poll().unwrap();
+            total.count += d.count;
+            total.batches += d.batches;
+        }
+        let d = w.drain().unwrap();
+        assert_eq!(total.count + d.count, 300);
+        assert_eq!(total.batches + d.batches, 300);
+        assert_eq!(file.metadata().unwrap().len(), 300 * 900);
     }
 
     proptest! {

@@ -85,6 +85,8 @@ pub struct Appender {
     left_at: Option<u64>,
     /// Entries handed to the disk thread and not yet reported durable.
     pending: u64,
+    /// See [`Appender::durable_at_failure`].
+    durable_at_failure: u64,
     poisoned: bool,
 }
 
@@ -113,6 +115,7 @@ impl Appender {
             pos: Position::genesis(),
             left_at: None,
             pending: 0,
+            durable_at_failure: 0,
             poisoned: false,
         })
     }
@@ -238,6 +241,12 @@ impl Appender {
         self.pending
     }
 
+    /// Entries that turned out durable while the appender was failing (an fsync begun
+    /// before the failure covered them) and that no call has returned: written, not lost.
+    pub fn durable_at_failure(&self) -> u64 {
+        self.durable_at_failure
+    }
+
     /// Takes the store lock and finds where the chain ends: from what this appender left
     /// when nothing changed since, otherwise from the disk (finishing an interrupted
     /// rotation and moving a torn tail aside first).
@@ -279,7 +288,9 @@ impl Appender {
     /// (after a failed fsync the page cache is in an unknown state).
     fn fail(&mut self, e: std::io::Error) -> StoreError {
         self.poisoned = true;
-        self.blocks.abandon();
+        let late = self.blocks.abandon();
+        self.pending -= late.count;
+        self.durable_at_failure += late.count;
         let _ = self.file.set_len(self.blocks.durable_end());
         self.left_at = None;
         self.lock = None;
