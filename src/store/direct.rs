@@ -8,12 +8,14 @@
 //! from a block-aligned buffer, and a JSONL file ends wherever its last line ends, so:
 //!
 //! - the block the file ends in (its partial tail) is read back into the buffer when a
-//!   writer starts, then the new bytes follow it; between batches the writer keeps it;
-//! - every whole block is written with `O_DIRECT` (the tail block is rewritten with the same
-//!   bytes it held, plus new ones);
+//!   writer starts, then the new bytes follow it, so that later blocks stay aligned; between
+//!   batches the writer keeps it;
+//! - every whole block after it is written with `O_DIRECT`;
 //! - what is left at the end of a batch, less than a block, is written through an ordinary
 //!   descriptor, so the file's length is always exactly the end of the last whole line and
-//!   no padding is ever visible to a reader.
+//!   no padding is ever visible to a reader; the next batch fills the rest of that block
+//!   the same way (a direct write over a page in the page cache would wait for its
+//!   writeback).
 //!
 //! Every write is made by the disk thread (`hipaa-audit-disk`), in the order the writer
 //! asked for them, so the writer goes on chaining the next batch while the disk takes the
@@ -431,6 +433,9 @@ struct DiskThread {
     sync_failed: Arc<AtomicBool>,
     to_syncer: Option<SyncSender<Written>>,
     syncer: Option<JoinHandle<()>>,
+    /// Tests: the next direct write is refused (`EINVAL`), as by a file system without it.
+    #[cfg(test)]
+    refuse_direct: bool,
 }
 
 /// A commit whose bytes the disk thread has written (or failed to write), on its way to
@@ -471,6 +476,8 @@ impl DiskThread {
             sync_failed,
             to_syncer: Some(to_syncer),
             syncer: Some(syncer),
+            #[cfg(test)]
+            refuse_direct: false,
         })
     }
 
@@ -548,34 +555,55 @@ impl DiskThread {
                 inject,
             } => {
                 #[cfg(test)]
-                if let (Some(errno), false) = (inject, *inject == Some(libc::EINVAL)) {
-                    return Err(context("write", io::Error::from_raw_os_error(*errno)));
-                }
-                if let Some(direct) = &self.direct {
-                    #[cfg(test)]
-                    let written = if *inject == Some(libc::EINVAL) {
-                        Err(io::Error::from_raw_os_error(libc::EINVAL))
-                    } else {
-                        direct.write_all_at(&buf.bytes()[..*len], *start)
-                    };
-                    #[cfg(not(test))]
-                    let written = direct.write_all_at(&buf.bytes()[..*len], *start);
-                    match written {
-                        Ok(()) => return Ok(()),
-                        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
-                            // The file system (or the device's alignment) does not take these
-                            // writes: this one and all later ones go through the page cache.
-                            tracing::info!(
-                                "direct I/O refused by the file system; writing through the page cache"
-                            );
-                            self.direct = None;
-                        }
-                        Err(e) => return Err(context("write", e)),
+                match inject {
+                    Some(libc::EINVAL) => self.refuse_direct = true,
+                    Some(errno) => {
+                        return Err(context("write", io::Error::from_raw_os_error(*errno)))
                     }
+                    None => {}
                 }
-                self.plain
-                    .write_all_at(&buf.bytes()[*old..*len], start + *old as u64)
-                    .map_err(|e| context("write", e))
+                let bytes = buf.bytes();
+                let plain = |from: usize, to: usize| {
+                    self.plain
+                        .write_all_at(&bytes[from..to], start + from as u64)
+                        .map_err(|e| context("write", e))
+                };
+                let Some(direct) = &self.direct else {
+                    return plain(*old, *len);
+                };
+                // The block the file ended in (`old` > 0) went through the page cache (the
+                // last commit's tail, or another process's append): its rest goes the same
+                // way. A direct write over a cached page would first wait for that page's
+                // writeback, which the syncer's fsync may have under way.
+                let first = if *old > 0 { BLOCK.min(*len) } else { 0 };
+                if first > *old {
+                    plain(*old, first)?;
+                }
+                if *len == first {
+                    return Ok(());
+                }
+                #[cfg(test)]
+                let written = if std::mem::take(&mut self.refuse_direct) {
+                    Err(io::Error::from_raw_os_error(libc::EINVAL))
+                } else {
+                    direct.write_all_at(&bytes[first..*len], start + first as u64)
+                };
+                #[cfg(not(test))]
+                let written = direct.write_all_at(&bytes[first..*len], start + first as u64);
+                match written {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                        // The file system (or the device's alignment) does not take these
+                        // writes: this one and all later ones go through the page cache.
+                        tracing::info!(
+                            "direct I/O refused by the file system; writing through the page cache"
+                        );
+                        plain(first, *len)?;
+                        self.direct = None;
+                        Ok(())
+                    }
+                    Err(e) => Err(context("write", e)),
+                }
             }
             Job::Commit { tail, at, .. } => self
                 .plain
@@ -816,7 +844,7 @@ mod tests {
             return;
         }
         // Refused in the middle of a batch (the buffer filled), and at its end.
-        for sizes in [[3 * BUF / 2, 7000, 100], [7000, 3 * BUF / 2, 100]] {
+        for sizes in [[3 * BUF / 2, 11_000, 100], [11_000, 3 * BUF / 2, 100]] {
             let dir = disk_tempdir();
             let path = dir.path().join("audit.jsonl");
             std::fs::write(&path, bytes(5000, 9)).unwrap();
