@@ -115,7 +115,10 @@ pub fn to_prepared(raw: RawMessage, opts: &ParseOptions, mapper: &Mapper) -> (Pr
     };
     // Keys in code-point order; `hash`, `previous_hash` and `seq` are left to the writer.
     o.extend_from_slice(b"{\"action\": ");
+    let quote = o.len();
     s(&mut o, &action);
+    // The action's escaped text, between its quotes.
+    let escaped_action = quote + 1..o.len() - 1;
     if let Some(sev) = m.severity {
         o.extend_from_slice(b", \"alert\": ");
         s(&mut o, sev);
@@ -127,7 +130,17 @@ pub fn to_prepared(raw: RawMessage, opts: &ParseOptions, mapper: &Mapper) -> (Pr
     o.extend_from_slice(b", \"details\": {\"mapping_rule\": ");
     s(&mut o, &m.rule);
     o.extend_from_slice(b", \"raw\": ");
-    s(&mut o, &text);
+    match text.strip_suffix(&*action) {
+        // Most often the action is the message, and the message ends the raw text: its
+        // escaped bytes are written already (escaping goes character by character).
+        Some(before) if !action.is_empty() => {
+            o.push(b'"');
+            canonical::write_escaped(&mut o, before);
+            o.extend_from_within(escaped_action);
+            o.push(b'"');
+        }
+        _ => s(&mut o, &text),
+    }
     if invalid_utf8 {
         o.extend_from_slice(b", \"raw_base64\": ");
         s(

@@ -41,11 +41,16 @@ use super::{text, EventType, Mapped};
 use crate::parse::{Parsed, SdElement};
 use crate::store::Outcome;
 
-const USER: &[&str] = &["user", "userid", "user_id", "usr"];
-const RESOURCE: &[&str] = &["resource", "res", "object", "record"];
-const OUTCOME: &[&str] = &["outcome", "result", "status"];
-const EVENT_TYPE: &[&str] = &["event_type", "eventtype"];
-const ADDR: &[&str] = &[
+// The parameters read, as places in [`NAMES`] (found when compiling), in the order tried.
+const USER: &[usize] = &at(["user", "userid", "user_id", "usr"]);
+const USERNAME: &[usize] = &at(["username"]);
+const ACTION: &[usize] = &at(["action"]);
+const RESOURCE: &[usize] = &at(["resource", "res", "object", "record"]);
+const OUTCOME: &[usize] = &at(["outcome", "result", "status"]);
+const OUTCOME_ONLY: &[usize] = &at(["outcome"]);
+const EVENT_TYPE: &[usize] = &at(["event_type", "eventtype"]);
+const SEVERITY: &[usize] = &at(["severity"]);
+const ADDR: &[usize] = &at([
     "src",
     "ip",
     "src_ip",
@@ -53,9 +58,9 @@ const ADDR: &[&str] = &[
     "client_ip",
     "source_address",
     "source",
-];
+]);
 /// Of [`ADDR`], the ones that name an address even when the value is a host name.
-const HOST_OK: &[&str] = &["src", "ip", "client_ip"];
+const HOST_OK: &[usize] = &at(["src", "ip", "client_ip"]);
 
 /// SD-IDs registered with IANA (RFC 5424 section 7): never an application's audit event.
 const REGISTERED: &[&str] = &["timeQuality", "origin", "meta"];
@@ -64,27 +69,34 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
     if p.structured_data.is_empty() {
         return None;
     }
-    let el = p.structured_data.iter().find(|e| is_audit(e))?;
+    let (el, params) = p
+        .structured_data
+        .iter()
+        .filter(|e| !REGISTERED.contains(&e.id.as_str()))
+        .map(|e| (e, Params::of(e)))
+        .find(|(_, params)| params.is_audit())?;
 
-    let action = param(el, &["action"]).map(str::to_ascii_lowercase);
-    let event_type = param(el, EVENT_TYPE)
+    let action = params.get(ACTION).map(str::to_ascii_lowercase);
+    let event_type = params
+        .get(EVENT_TYPE)
         .and_then(|t| EventType::parse(&t.to_ascii_lowercase()))
         .unwrap_or_else(|| infer(action.as_deref().unwrap_or("")));
     let mut m = Mapped::new(event_type, format!("sd.{}", el.id))
-        .outcome(param(el, OUTCOME).map_or(Outcome::Unknown, outcome));
-    if let Some(u) = param(el, USER).or_else(|| param(el, &["username"])) {
+        .outcome(params.get(OUTCOME).map_or(Outcome::Unknown, outcome));
+    if let Some(u) = params.get(USER).or_else(|| params.get(USERNAME)) {
         m = m.user(u);
     }
     if let Some(a) = action {
         m = m.action(a);
     }
-    if let Some(r) = param(el, RESOURCE) {
+    if let Some(r) = params.get(RESOURCE) {
         m = m.resource(r);
     }
-    if let Some(a) = address(el) {
+    if let Some(a) = address(&params) {
         m = m.source(a);
     }
-    if param(el, &["severity"])
+    if params
+        .get(SEVERITY)
         .is_some_and(|s| s.eq_ignore_ascii_case("high") || s.eq_ignore_ascii_case("critical"))
     {
         m.severity = Some("high");
@@ -92,27 +104,117 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
     Some(m)
 }
 
-fn is_audit(e: &SdElement) -> bool {
-    if REGISTERED.contains(&e.id.as_str()) {
-        return false;
+/// Every parameter name read above, lower case (at most 32 of them, each at most
+/// [`LONGEST`] bytes).
+const NAMES: &[&str] = &[
+    "user",
+    "userid",
+    "user_id",
+    "usr",
+    "username",
+    "action",
+    "resource",
+    "res",
+    "object",
+    "record",
+    "outcome",
+    "result",
+    "status",
+    "event_type",
+    "eventtype",
+    "src",
+    "ip",
+    "src_ip",
+    "srcip",
+    "client_ip",
+    "source_address",
+    "source",
+    "severity",
+];
+const LONGEST: usize = 14;
+
+/// The places of `names` in [`NAMES`]; a name that is not there fails the build.
+const fn at<const N: usize>(names: [&str; N]) -> [usize; N] {
+    let mut places = [0; N];
+    let mut i = 0;
+    while i < N {
+        places[i] = place(names[i].as_bytes());
+        i += 1;
     }
-    let has = |names: &[&str]| {
-        e.params
-            .iter()
-            .any(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
-    };
-    has(USER) || (has(&["action"]) && has(&["outcome"]))
+    places
 }
 
-/// The first parameter named one of `names` (in the order of `names`) with a value.
-fn param<'a>(e: &'a SdElement, names: &[&str]) -> Option<&'a str> {
-    names.iter().find_map(|n| {
-        e.params
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(n))
-            .map(|(_, v)| v.trim())
-            .find(|v| !v.is_empty() && *v != "-")
-    })
+const fn place(name: &[u8]) -> usize {
+    let mut i = 0;
+    'names: while i < NAMES.len() {
+        let known = NAMES[i].as_bytes();
+        i += 1;
+        if known.len() != name.len() {
+            continue;
+        }
+        let mut j = 0;
+        while j < name.len() {
+            if known[j] != name[j] {
+                continue 'names;
+            }
+            j += 1;
+        }
+        return i - 1;
+    }
+    panic!("a parameter name read by the mapping is missing from NAMES");
+}
+
+/// The parameters of one element as the mapping reads them, gathered in one pass over the
+/// element: for each of [`NAMES`], whether it occurs, and its first value that says
+/// something (trimmed, not empty, not `-`). Names compare without regard to ASCII case.
+struct Params<'a> {
+    present: u32,
+    first: [Option<&'a str>; NAMES.len()],
+}
+
+impl<'a> Params<'a> {
+    fn of(e: &'a SdElement) -> Params<'a> {
+        let mut params = Params {
+            present: 0,
+            first: [None; NAMES.len()],
+        };
+        for (k, v) in &e.params {
+            let Some(i) = index(k) else { continue };
+            params.present |= 1 << i;
+            let v = v.trim();
+            if params.first[i].is_none() && !v.is_empty() && v != "-" {
+                params.first[i] = Some(v);
+            }
+        }
+        params
+    }
+
+    /// An audit event: a user parameter, or both `action` and `outcome` (values or not).
+    fn is_audit(&self) -> bool {
+        self.has(USER) || (self.has(ACTION) && self.has(OUTCOME_ONLY))
+    }
+
+    /// Whether any of the names at `places` occurs.
+    fn has(&self, places: &[usize]) -> bool {
+        places.iter().any(|&i| self.present & (1 << i) != 0)
+    }
+
+    /// The value of the first of the names at `places` (in that order) that has one.
+    fn get(&self, places: &[usize]) -> Option<&'a str> {
+        places.iter().find_map(|&i| self.first[i])
+    }
+}
+
+/// Where `name` is in [`NAMES`], in any ASCII case.
+fn index(name: &str) -> Option<usize> {
+    if name.len() > LONGEST {
+        return None;
+    }
+    let mut buf = [0u8; LONGEST];
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    NAMES.iter().position(|n| n.as_bytes() == &*lower)
 }
 
 fn outcome(v: &str) -> Outcome {
@@ -144,16 +246,17 @@ fn outcome(v: &str) -> Outcome {
     }
 }
 
-fn address(e: &SdElement) -> Option<String> {
-    for n in ADDR {
-        if let Some(v) = param(e, &[n]) {
+fn address(params: &Params) -> Option<String> {
+    for &i in ADDR {
+        if let Some(v) = params.get(&[i]) {
             if let Some(ip) = text::ip(v) {
                 return Some(ip.to_string());
             }
         }
     }
-    HOST_OK.iter().find_map(|n| {
-        param(e, &[n])
+    HOST_OK.iter().find_map(|&i| {
+        params
+            .get(&[i])
             .filter(|v| !v.contains(char::is_whitespace))
             .map(str::to_owned)
     })
@@ -260,7 +363,61 @@ mod tests {
         );
     }
 
+    #[test]
+    fn names_fit_the_lookup() {
+        assert!(NAMES.len() <= 32 && NAMES.iter().all(|n| n.len() <= LONGEST));
+        for (i, n) in NAMES.iter().enumerate() {
+            assert_eq!(index(&n.to_ascii_uppercase()), Some(i));
+        }
+    }
+
+    /// The lookup the one pass replaced: name by name over all parameters.
+    fn reference_get<'a>(e: &'a SdElement, names: &[&str]) -> Option<&'a str> {
+        names.iter().find_map(|n| {
+            e.params
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.trim())
+                .find(|v| !v.is_empty() && *v != "-")
+        })
+    }
+
+    fn reference_has(e: &SdElement, names: &[&str]) -> bool {
+        e.params
+            .iter()
+            .any(|(k, _)| names.iter().any(|n| k.eq_ignore_ascii_case(n)))
+    }
+
     proptest::proptest! {
+        #[test]
+        fn one_pass_reads_what_name_by_name_lookup_reads(
+            params in proptest::collection::vec((
+                proptest::sample::select(vec![
+                    "user", "USER", "User", "userid", "usr", "username", "action", "Action",
+                    "outcome", "result", "status", "eventType", "event_type", "src", "ip",
+                    "client_ip", "Source", "source_address", "severity", "res", "record",
+                    "iut", "eventID", "sourceaddress", "user_name",
+                ]),
+                proptest::sample::select(vec![
+                    "", " ", "-", " - ", "alice", " bob ", "192.0.2.7", "ws-1.example.org",
+                    "web app", "success", "denied", "high",
+                ]),
+            ), 0..8),
+        ) {
+            let el = SdElement {
+                id: "app@32473".into(),
+                params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            };
+            let one = Params::of(&el);
+            let lists = [USER, USERNAME, ACTION, RESOURCE, OUTCOME, OUTCOME_ONLY, EVENT_TYPE,
+                SEVERITY, ADDR, HOST_OK];
+            for places in lists {
+                let names: Vec<&str> = places.iter().map(|&i| NAMES[i]).collect();
+                proptest::prop_assert_eq!(one.get(places), reference_get(&el, &names), "{:?}", names);
+                proptest::prop_assert_eq!(one.has(places), reference_has(&el, &names), "{:?}", names);
+            }
+        }
+
         #[test]
         fn never_panics_on_any_params(id in "[a-z@0-9]{1,12}", k in "[a-zA-Z_]{1,10}", v in "\\PC{0,40}") {
             let el = SdElement { id, params: vec![("user".into(), v.clone()), (k, v.clone()), ("src".into(), v)] };

@@ -151,9 +151,16 @@ const PLAIN: [bool; 256] = {
 };
 
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    out.reserve(s.len() + 2);
     out.push(b'"');
+    write_escaped(out, s);
+    out.push(b'"');
+}
+
+/// `s` as inside a JSON string, without the quotes. Escaping goes character by character,
+/// so the escaping of `a + b` is the escaping of `a` followed by that of `b`.
+pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
     let mut start = 0; // first byte not yet written
     let mut i = 0;
     loop {
@@ -194,7 +201,6 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
         start = i;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// True when any of the eight bytes of `x` is not [`PLAIN`]: below 0x20, `"`, `\`, 0x7F or
