@@ -83,6 +83,7 @@
 
 mod strict5424;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -119,14 +120,14 @@ impl fmt::Display for Format {
 
 /// One SD-ELEMENT: its SD-ID and its parameters in order, values unescaped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SdElement {
-    pub id: String,
-    pub params: Vec<(String, String)>,
+pub struct SdElement<'a> {
+    pub id: Cow<'a, str>,
+    pub params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 /// A received message as read by [`parse`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
+pub struct Parsed<'a> {
     pub format: Format,
     /// 0..=23.
     pub facility: Option<u8>,
@@ -134,13 +135,44 @@ pub struct Parsed {
     pub severity: Option<u8>,
     /// The message's own time, as the sender wrote it (not the receive time).
     pub timestamp: Option<DateTime<FixedOffset>>,
-    pub hostname: Option<String>,
-    pub app_name: Option<String>,
-    pub procid: Option<String>,
-    pub msgid: Option<String>,
-    pub structured_data: Vec<SdElement>,
+    pub hostname: Option<Cow<'a, str>>,
+    pub app_name: Option<Cow<'a, str>>,
+    pub procid: Option<Cow<'a, str>>,
+    pub msgid: Option<Cow<'a, str>>,
+    pub structured_data: Vec<SdElement<'a>>,
     /// The MSG part (a leading BOM removed); for [`Format::Unparsed`], the whole text.
-    pub message: String,
+    pub message: Cow<'a, str>,
+}
+
+impl Parsed<'_> {
+    /// The same, owning its text (the parsed fields borrow from the received text where
+    /// they can).
+    pub fn into_owned(self) -> Parsed<'static> {
+        let own = |v: Option<Cow<str>>| v.map(|v| Cow::Owned(v.into_owned()));
+        Parsed {
+            format: self.format,
+            facility: self.facility,
+            severity: self.severity,
+            timestamp: self.timestamp,
+            hostname: own(self.hostname),
+            app_name: own(self.app_name),
+            procid: own(self.procid),
+            msgid: own(self.msgid),
+            structured_data: self
+                .structured_data
+                .into_iter()
+                .map(|e| SdElement {
+                    id: Cow::Owned(e.id.into_owned()),
+                    params: e
+                        .params
+                        .into_iter()
+                        .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                        .collect(),
+                })
+                .collect(),
+            message: Cow::Owned(self.message.into_owned()),
+        }
+    }
 }
 
 /// The keyword of a facility code (RFC 5424 table 1, the usual short names); `"unknown"`
@@ -346,11 +378,11 @@ pub fn resolve_year(month: u32, day: u32, received_local: NaiveDateTime) -> i32 
 
 /// Reads one message. See the module docs for every rule. Never panics: should a reader
 /// have a bug, the message is kept as unparsed ([`crate::guard`]).
-pub fn parse(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
+pub fn parse<'a>(text: &'a str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed<'a> {
     crate::guard::or_on_panic(|| parse_any(text, received, opts), || unparsed(text))
 }
 
-fn parse_any(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
+fn parse_any<'a>(text: &'a str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed<'a> {
     let body = text.trim();
     if let Some((pri, pri_len)) = split_pri(body) {
         if let Some(parsed) = strict5424::parse(pri, &body[pri_len..]) {
@@ -361,7 +393,7 @@ fn parse_any(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed
 }
 
 /// [`parse`] without the fast path for strict RFC 5424 ([`strict5424`]).
-fn parse_general(text: &str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed {
+fn parse_general<'a>(text: &'a str, received: DateTime<Utc>, opts: &ParseOptions) -> Parsed<'a> {
     let body = text.trim();
     let Some((pri, pri_len)) = split_pri(body) else {
         return unparsed(text);
@@ -438,7 +470,7 @@ fn split_pri(s: &str) -> Option<(u8, usize)> {
     Some((value, digits + 2))
 }
 
-fn empty(format: Format, pri: Option<u8>, message: String) -> Parsed {
+fn empty(format: Format, pri: Option<u8>, message: Cow<'_, str>) -> Parsed<'_> {
     Parsed {
         format,
         facility: pri.map(|p| p >> 3),
@@ -453,17 +485,13 @@ fn empty(format: Format, pri: Option<u8>, message: String) -> Parsed {
     }
 }
 
-fn unparsed(text: &str) -> Parsed {
-    empty(Format::Unparsed, None, text.to_string())
+fn unparsed(text: &str) -> Parsed<'_> {
+    empty(Format::Unparsed, None, text.into())
 }
 
 /// A valid PRI and no header we can read: RFC 3164 section 4.3.2, all of it is CONTENT.
-fn pri_only(pri: u8, after_pri: &str) -> Parsed {
-    empty(
-        Format::Rfc3164,
-        Some(pri),
-        after_pri.trim_start().to_string(),
-    )
+fn pri_only(pri: u8, after_pri: &str) -> Parsed<'_> {
+    empty(Format::Rfc3164, Some(pri), after_pri.trim_start().into())
 }
 
 /// Byte offset of `inner` in `outer` when `inner` is a sub-slice of it.
@@ -473,12 +501,13 @@ fn offset_in(outer: &str, inner: &str) -> Option<usize> {
     (end <= outer.len() && outer.is_char_boundary(start)).then_some(start)
 }
 
-fn from_5424(pri: u8, base: &str, m: &Message<&str>) -> Parsed {
-    let mut p = empty(Format::Rfc5424, Some(pri), String::new());
+/// Owned: `base` may be a header rewritten for `syslog_loose`, not the received text.
+fn from_5424(pri: u8, base: &str, m: &Message<&str>) -> Parsed<'static> {
+    let mut p = empty(Format::Rfc5424, Some(pri), Cow::Borrowed(""));
     p.timestamp = m.timestamp;
-    p.hostname = m.hostname.map(str::to_string);
-    p.app_name = m.appname.map(str::to_string);
-    p.msgid = m.msgid.map(str::to_string);
+    p.hostname = m.hostname.map(owned);
+    p.app_name = m.appname.map(owned);
+    p.msgid = m.msgid.map(owned);
     p.structured_data = convert_sd(&m.structured_data);
 
     // PRI+VERSION, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, MSGID: a successful parse means
@@ -486,8 +515,8 @@ fn from_5424(pri: u8, base: &str, m: &Message<&str>) -> Parsed {
     let tokens = header_tokens(base, 6);
     p.procid = match (&m.procid, tokens.get(4)) {
         (None, _) => None,
-        (Some(_), Some((_, raw))) if *raw != "-" => Some((*raw).to_string()),
-        (Some(procid), _) => Some(procid_string(procid)),
+        (Some(_), Some((_, raw))) if *raw != "-" => Some(owned(raw)),
+        (Some(procid), _) => Some(procid_string(procid).into()),
     };
 
     let msg = m.msg.strip_prefix('\u{feff}').unwrap_or(m.msg);
@@ -497,12 +526,12 @@ fn from_5424(pri: u8, base: &str, m: &Message<&str>) -> Parsed {
             let region = base[start..msg_at].trim();
             if bracket_groups(region) > m.structured_data.len() {
                 // syslog_loose dropped an element it could not read: keep the raw text.
-                base[start..].trim_start().to_string()
+                owned(base[start..].trim_start())
             } else {
-                msg.to_string()
+                owned(msg)
             }
         }
-        _ => msg.to_string(),
+        _ => owned(msg),
     };
     p
 }
@@ -512,18 +541,18 @@ fn from_3164(
     base: &str,
     m: &Message<&str>,
     timestamp: Option<DateTime<FixedOffset>>,
-) -> Parsed {
-    let mut p = empty(Format::Rfc3164, Some(pri), String::new());
+) -> Parsed<'static> {
+    let mut p = empty(Format::Rfc3164, Some(pri), Cow::Borrowed(""));
     p.timestamp = timestamp;
 
     if let Some(host) = m.hostname {
         if !plausible_hostname(host) {
             if let Some(at) = offset_in(base, host) {
-                p.message = base[at..].to_string();
+                p.message = owned(&base[at..]);
                 return p;
             }
         }
-        p.hostname = Some(host.to_string());
+        p.hostname = Some(owned(host));
     }
 
     if let Some(app) = m.appname {
@@ -541,24 +570,24 @@ fn from_3164(
                     && (pid.is_some() || after_tag.starts_with(':'))
                     && !starts_cef_or_leef(app, after_tag);
                 if !is_tag {
-                    p.message = base[at..].to_string();
+                    p.message = owned(&base[at..]);
                     return p;
                 }
-                p.app_name = Some(app.to_string());
-                p.procid = pid.filter(|s| !s.is_empty()).map(str::to_string);
+                p.app_name = Some(owned(app));
+                p.procid = pid.filter(|s| !s.is_empty()).map(owned);
             }
             None => {
-                p.app_name = Some(app.to_string());
-                p.procid = m.procid.as_ref().map(procid_string);
+                p.app_name = Some(owned(app));
+                p.procid = m.procid.as_ref().map(|p| procid_string(p).into());
             }
         }
     }
 
     p.structured_data = convert_sd(&m.structured_data);
-    p.message = m.msg.to_string();
+    p.message = owned(m.msg);
     if m.structured_data.is_empty() {
         if let Some(dash) = eaten_nil_dash(base, m.msg) {
-            p.message = base[dash..].to_string();
+            p.message = owned(&base[dash..]);
         }
     }
     p
@@ -652,18 +681,22 @@ fn bracket_groups(region: &str) -> usize {
     groups
 }
 
-fn convert_sd(elements: &[StructuredElement<&str>]) -> Vec<SdElement> {
+fn convert_sd(elements: &[StructuredElement<&str>]) -> Vec<SdElement<'static>> {
     elements
         .iter()
         .map(|e| SdElement {
-            id: e.id.to_string(),
+            id: owned(e.id),
             params: e
                 .params
                 .iter()
-                .map(|(name, value)| (name.to_string(), unescape_param(value)))
+                .map(|(name, value)| (owned(name), unescape_param(value).into()))
                 .collect(),
         })
         .collect()
+}
+
+fn owned(s: &str) -> Cow<'static, str> {
+    Cow::Owned(s.to_owned())
 }
 
 /// RFC 5424 section 6.3.3: `\"`, `\\` and `\]` are escapes; a backslash before anything
@@ -883,7 +916,7 @@ mod tests {
         }
     }
 
-    fn p(text: &str) -> Parsed {
+    fn p(text: &str) -> Parsed<'_> {
         parse(text, at("2024-06-15T12:00:00Z"), &opts("UTC"))
     }
 
@@ -1461,7 +1494,7 @@ mod tests {
                     id: "id@1".into(),
                     params: vec![
                         ("k".into(), "x]y".into()),
-                        ("e".into(), String::new()),
+                        ("e".into(), "".into()),
                         ("n".into(), "l\\nm".into()),
                     ],
                 },

@@ -47,8 +47,8 @@ pub fn to_entry(raw: RawMessage, opts: &ParseOptions, mapper: &Mapper) -> (NewEn
         outcome: m.outcome.as_str().to_owned(),
         hostname: parsed
             .hostname
-            .clone()
-            .unwrap_or_else(|| raw.peer.ip().to_string()),
+            .as_deref()
+            .map_or_else(|| raw.peer.ip().to_string(), str::to_owned),
         details: Map::new(),
         extra: Map::new(),
     };
@@ -309,7 +309,7 @@ fn write_structured_data(o: &mut Vec<u8>, p: &Parsed) {
         }
         canonical::write_str(o, &el.id);
         o.extend_from_slice(b": {");
-        let mut params: Vec<&(String, String)> = el.params.iter().collect();
+        let mut params: Vec<_> = el.params.iter().collect();
         params.sort_by(|a, b| a.0.cmp(&b.0)); // stable: repeated names keep their order
         let mut k = 0;
         while k < params.len() {
@@ -345,22 +345,23 @@ fn structured_data(p: &Parsed) -> Value {
     for el in &p.structured_data {
         let mut params = Map::new();
         for (k, v) in &el.params {
-            match params.get_mut(k) {
-                Some(Value::Array(vs)) => vs.push(v.clone().into()),
-                Some(prev) => *prev = Value::Array(vec![prev.clone(), v.clone().into()]),
+            let v = Value::String(v.to_string());
+            match params.get_mut(&**k) {
+                Some(Value::Array(vs)) => vs.push(v),
+                Some(prev) => *prev = Value::Array(vec![prev.clone(), v]),
                 None => {
-                    params.insert(k.clone(), v.clone().into());
+                    params.insert(k.to_string(), v);
                 }
             }
         }
-        sd.insert(el.id.clone(), Value::Object(params));
+        sd.insert(el.id.to_string(), Value::Object(params));
     }
     Value::Object(sd)
 }
 
 /// The syslog header fields, as one object; absent fields are null.
 fn header(p: &Parsed) -> Map<String, Value> {
-    let s = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    let s = |v: &Option<std::borrow::Cow<str>>| v.as_deref().map_or(Value::Null, Value::from);
     let mut h = Map::new();
     h.insert("format".into(), p.format.as_str().into());
     h.insert(

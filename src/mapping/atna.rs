@@ -86,7 +86,7 @@ const ROOT: &str = "AuditMessage";
 const NODES_LIMIT: u32 = 100_000;
 
 pub fn map(p: &Parsed) -> Option<Mapped> {
-    let msg = p.message.as_str();
+    let msg: &str = &p.message;
     let tag_at = TAG.find(msg.as_bytes())?;
     let open = open_tag_start(msg, tag_at)?;
     let start = msg[..open].rfind("<?xml").unwrap_or(open);
@@ -445,7 +445,7 @@ mod tests {
     use crate::parse::{parse, ParseOptions};
     use chrono::{TimeZone, Utc};
 
-    fn p(msg: &str) -> Parsed {
+    fn p(msg: &str) -> Parsed<'static> {
         let line =
             format!("<85>1 2026-01-02T03:04:05Z pacs.example.org ARR 1 IHE+RFC-3881 - {msg}");
         parse(
@@ -453,6 +453,7 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 6).unwrap(),
             &ParseOptions::default(),
         )
+        .into_owned()
     }
 
     #[test]

@@ -61,7 +61,7 @@ static EF: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("EF:"));
 const HEAD: usize = 512;
 
 pub fn map(p: &Parsed) -> Option<Mapped> {
-    let msg = p.message.as_str();
+    let msg: &str = &p.message;
     let b = msg.as_bytes();
     // The header starts the body, after at most a relay's prefix: look in the head only.
     let head = &b[..b.len().min(HEAD)];

@@ -72,8 +72,8 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
 /// The tag and the program's text. Without an app_name: the host field if it holds one of
 /// our tags (`<13>Oct 11 22:14:15 su: ...`), else the `tag[pid]:` found in the message (a
 /// line without PRI, a relay that doubled the host), else no tag at all.
-fn tag_and_message(p: &Parsed) -> (&str, &str) {
-    let msg = p.message.as_str();
+fn tag_and_message<'a>(p: &'a Parsed) -> (&'a str, &'a str) {
+    let msg: &str = &p.message;
     if let Some(app) = p.app_name.as_deref() {
         return (app, msg);
     }
@@ -1207,7 +1207,7 @@ mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
 
-    fn p(line: &str) -> Parsed {
+    fn p(line: &str) -> Parsed<'_> {
         let received = Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap();
         crate::parse::parse(line, received, &crate::parse::ParseOptions::default())
     }

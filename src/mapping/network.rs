@@ -62,7 +62,7 @@ use crate::parse::{Format, Parsed};
 use crate::store::Outcome;
 
 pub fn map(p: &Parsed) -> Option<Mapped> {
-    let msg = p.message.as_str();
+    let msg: &str = &p.message;
     // The tag: the parsed one, or the one inside an unparsed `Mmm dd hh:mm:ss host tag: ` line.
     let (app, body) = match p.app_name.as_deref() {
         Some(a) => (Some(a), msg),

@@ -72,7 +72,7 @@ pub fn map(p: &Parsed) -> Option<Mapped> {
     let (el, params) = p
         .structured_data
         .iter()
-        .filter(|e| !REGISTERED.contains(&e.id.as_str()))
+        .filter(|e| !REGISTERED.contains(&&*e.id))
         .map(|e| (e, Params::of(e)))
         .find(|(_, params)| params.is_audit())?;
 
@@ -296,13 +296,14 @@ mod tests {
     use crate::parse::{parse, ParseOptions};
     use chrono::{TimeZone, Utc};
 
-    fn p(sd: &str) -> Parsed {
+    fn p(sd: &str) -> Parsed<'static> {
         let line = format!("<86>1 2026-01-02T03:04:05Z app.example.org app 1 - {sd} text");
         parse(
             &line,
             Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 6).unwrap(),
             &ParseOptions::default(),
         )
+        .into_owned()
     }
 
     #[test]
@@ -406,7 +407,7 @@ mod tests {
         ) {
             let el = SdElement {
                 id: "app@32473".into(),
-                params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                params: params.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect(),
             };
             let one = Params::of(&el);
             let lists = [USER, USERNAME, ACTION, RESOURCE, OUTCOME, OUTCOME_ONLY, EVENT_TYPE,
@@ -420,7 +421,7 @@ mod tests {
 
         #[test]
         fn never_panics_on_any_params(id in "[a-z@0-9]{1,12}", k in "[a-zA-Z_]{1,10}", v in "\\PC{0,40}") {
-            let el = SdElement { id, params: vec![("user".into(), v.clone()), (k, v.clone()), ("src".into(), v)] };
+            let el = SdElement { id: id.into(), params: vec![("user".into(), v.clone().into()), (k.into(), v.clone().into()), ("src".into(), v.into())] };
             let mut parsed = p("-");
             parsed.structured_data = vec![el];
             let _ = map(&parsed);

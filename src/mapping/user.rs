@@ -127,8 +127,8 @@ impl UserRule {
     /// The mapping when the rule matches `p`.
     pub fn apply(&self, p: &Parsed) -> Option<Mapped> {
         let c = &self.config;
-        let same = |want: &Option<String>, have: &Option<String>| {
-            want.as_ref().is_none_or(|w| have.as_ref() == Some(w))
+        let same = |want: &Option<String>, have: &Option<std::borrow::Cow<str>>| {
+            want.as_deref().is_none_or(|w| have.as_deref() == Some(w))
         };
         if !same(&c.app_name, &p.app_name)
             || !same(&c.hostname, &p.hostname)

@@ -101,7 +101,7 @@ static AUDITING: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new("Security-Auditing"));
 
 pub fn map(p: &Parsed) -> Option<Mapped> {
-    let msg = p.message.as_str();
+    let msg: &str = &p.message;
     let app = p.app_name.as_deref();
     let app_hint = app.is_some_and(|a| APPS.contains(&a));
     if !app_hint && EVENT.find(msg.as_bytes()).is_none() && AUDITING.find(msg.as_bytes()).is_none()
@@ -939,7 +939,7 @@ mod tests {
     use crate::parse::{parse, ParseOptions};
     use chrono::{DateTime, Utc};
 
-    fn p(line: &str) -> Parsed {
+    fn p(line: &str) -> Parsed<'_> {
         let received: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);

@@ -25,7 +25,7 @@ fn received() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn parsed(line: &str) -> Parsed {
+fn parsed(line: &str) -> Parsed<'_> {
     parse(
         line,
         received(),

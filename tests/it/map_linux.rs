@@ -9,7 +9,7 @@ use hipaa_audit::mapping::{linux, EventType, Mapped, Mapper};
 use hipaa_audit::parse::{parse, ParseOptions, Parsed};
 use hipaa_audit::store::Outcome;
 
-fn parsed(line: &str) -> Parsed {
+fn parsed(line: &str) -> Parsed<'_> {
     let received = Utc.with_ymd_and_hms(2026, 3, 14, 12, 0, 0).unwrap();
     parse(line, received, &ParseOptions::default())
 }

@@ -171,7 +171,7 @@ pub fn seed_script() -> PathBuf {
 }
 
 /// `line` parsed as received at 2026-06-15T12:00:00Z, RFC 3164 times read as UTC.
-pub fn parsed_utc(line: &str) -> hipaa_audit::parse::Parsed {
+pub fn parsed_utc(line: &str) -> hipaa_audit::parse::Parsed<'_> {
     let received = chrono::DateTime::parse_from_rfc3339("2026-06-15T12:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
