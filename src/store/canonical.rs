@@ -164,10 +164,12 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
     let mut start = 0; // first byte not yet written
     let mut i = 0;
     loop {
-        // Plain runs are skipped eight bytes at a time; the word with the next special
-        // byte (or the short tail) is then walked byte by byte.
+        // Plain runs are skipped eight bytes at a time, up to the next special byte; only
+        // a short tail is walked byte by byte.
         while let Some(word) = bytes.get(i..i + 8) {
-            if has_special(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
+            let special = specials(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+            if special != 0 {
+                i += (special.trailing_zeros() / 8) as usize;
                 break;
             }
             i += 8;
@@ -203,21 +205,22 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&bytes[start..]);
 }
 
-/// True when any of the eight bytes of `x` is not [`PLAIN`]: below 0x20, `"`, `\`, 0x7F or
-/// above. Each test below is exact for "is there any such byte" (borrows only ever run
-/// from a byte that is itself a match).
-fn has_special(x: u64) -> bool {
+/// The high bit of each of the eight bytes of `x` (little-endian) that is not [`PLAIN`]:
+/// below 0x20, `"`, `\`, 0x7F or above. A borrow in the subtractions below only runs
+/// upward from a byte that is itself special, so a byte above a special one may be marked
+/// wrongly, but the lowest mark is always right: zero means none, and
+/// `trailing_zeros() / 8` is the first special byte.
+fn specials(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
     let non_ascii = x & HIGH;
-    (below_space
+    below_space
         | non_ascii
         | has_zero(x ^ (ONES * u64::from(b'"')))
         | has_zero(x ^ (ONES * u64::from(b'\\')))
-        | has_zero(x ^ (ONES * 0x7F)))
-        != 0
+        | has_zero(x ^ (ONES * 0x7F))
 }
 
 fn write_u_escape(out: &mut Vec<u8>, unit: u16) {
@@ -407,23 +410,34 @@ fn write_f64(out: &mut Vec<u8>, f: f64) {
 mod tests {
     use super::*;
 
+    /// Where [`specials`] says the first special byte of `w` is (8: none).
+    fn first_special(w: [u8; 8]) -> u32 {
+        specials(u64::from_le_bytes(w)).trailing_zeros() / 8
+    }
+
     #[test]
-    fn has_special_agrees_with_the_table() {
+    fn specials_finds_the_first_special_byte() {
         // Every byte value at every position of an otherwise plain word, then words of
-        // two arbitrary bytes (borrows between neighbours are where such tricks go wrong).
+        // two arbitrary bytes, where borrows between neighbours can mark a byte wrongly:
+        // the first mark must still be the first special byte.
         let plain = u64::from_le_bytes(*b"abcdefgh");
         for pos in 0..8 {
             for b in 0..=255u8 {
                 let mut w = plain.to_le_bytes();
                 w[pos] = b;
-                assert_eq!(has_special(u64::from_le_bytes(w)), !PLAIN[b as usize]);
+                let expected = if PLAIN[b as usize] { 8 } else { pos as u32 };
+                assert_eq!(first_special(w), expected, "{w:?}");
             }
         }
         for a in 0..=255u8 {
             for b in 0..=255u8 {
-                let w = [a, b, b'x', a, b'y', b, a, b];
-                let expected = w.iter().any(|&c| !PLAIN[c as usize]);
-                assert_eq!(has_special(u64::from_le_bytes(w)), expected, "{w:?}");
+                for w in [
+                    [a, b, b'x', a, b'y', b, a, b],
+                    [b'x', b'y', a, b, a, b, b, a],
+                ] {
+                    let expected = w.iter().position(|&c| !PLAIN[c as usize]).unwrap_or(8);
+                    assert_eq!(first_special(w), expected as u32, "{w:?}");
+                }
             }
         }
     }
