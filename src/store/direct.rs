@@ -7,9 +7,8 @@
 //! bytes from our buffer instead. `O_DIRECT` needs whole blocks at block-aligned offsets
 //! from a block-aligned buffer, and a JSONL file ends wherever its last line ends, so:
 //!
-//! - the block the file ends in (its partial tail) is read back into the buffer when a
-//!   writer starts, then the new bytes follow it, so that later blocks stay aligned; between
-//!   batches the writer keeps it;
+//! - the buffer starts at the block the file ends in, so new bytes keep the file's
+//!   alignment (the bytes of that block already in the file are never written again);
 //! - every whole block after it is written with `O_DIRECT`;
 //! - what is left at the end of a batch, less than a block, is written through an ordinary
 //!   descriptor, so the file's length is always exactly the end of the last whole line and
@@ -78,7 +77,8 @@ pub struct BlockWriter {
     buffers: usize,
     /// File offset of `cur`'s first byte (a multiple of `BLOCK` while direct).
     start: u64,
-    /// Bytes at the start of `cur` that are on disk or on their way (the partial tail block).
+    /// Bytes at the start of `cur` that are on disk or on their way (the part of the block
+    /// the file ended in): their place in `cur` is never read.
     old: usize,
     /// Bytes in `cur`.
     fill: usize,
@@ -141,19 +141,17 @@ impl BlockWriter {
         self.direct
     }
 
-    /// Starts again at the end of `file`, which is `len` bytes long (at the first batch, or
-    /// after another process changed the file): reads back its partial tail block, which
-    /// the first direct write rewrites. Nothing may be in flight ([`Self::drain`] first).
-    pub fn begin(&mut self, file: &File, len: u64) -> io::Result<()> {
+    /// Starts again at the end of the file, which is `len` bytes long (at the first batch,
+    /// or after another process changed the file). Nothing may be in flight
+    /// ([`Self::drain`] first).
+    pub fn begin(&mut self, len: u64) {
         assert_eq!(self.in_flight, 0, "begin with writes in flight");
         let start = len - len % BLOCK as u64;
         let tail = (len - start) as usize;
-        file.read_exact_at(&mut self.cur.bytes_mut()[..tail], start)?;
         self.start = start;
         self.old = tail;
         self.fill = tail;
         self.durable_end = len;
-        Ok(())
     }
 
     /// Where the file ends once everything handed on so far is written.
@@ -738,7 +736,7 @@ mod tests {
         let file = append_file(&path);
         let mut w = BlockWriter::open(&path, direct, None).unwrap();
         let mut expect = start.to_vec();
-        w.begin(&file, file.metadata().unwrap().len()).unwrap();
+        w.begin(file.metadata().unwrap().len());
         for (i, batch) in batches.iter().enumerate() {
             for part in batch {
                 w.write(part).unwrap();
@@ -823,7 +821,7 @@ mod tests {
         let mut w = BlockWriter::open(&path, true, None).unwrap();
         let mut expect = Vec::new();
         for i in 0..5u8 {
-            w.begin(&file, file.metadata().unwrap().len()).unwrap();
+            w.begin(file.metadata().unwrap().len());
             let ours = bytes(1000 + 2000 * i as usize, i);
             w.write(&ours).unwrap();
             w.commit(true, Vec::new(), 1).unwrap();
@@ -852,7 +850,7 @@ mod tests {
             let mut w = BlockWriter::open(&path, true, None).unwrap();
             assert!(w.is_direct());
             let mut expect = bytes(5000, 9);
-            w.begin(&file, file.metadata().unwrap().len()).unwrap();
+            w.begin(file.metadata().unwrap().len());
             for (i, n) in sizes.into_iter().enumerate() {
                 if i == 0 {
                     w.inject_next = Some(libc::EINVAL);
@@ -874,7 +872,7 @@ mod tests {
         let dir = disk_tempdir();
         let path = dir.path().join("audit.jsonl");
         let head_path = dir.path().join("audit.head");
-        let file = append_file(&path);
+        append_file(&path);
         let head = OpenOptions::new()
             .read(true)
             .write(true)
@@ -883,7 +881,7 @@ mod tests {
             .open(&head_path)
             .unwrap();
         let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
-        w.begin(&file, 0).unwrap();
+        w.begin(0);
         let mut total = Durable::default();
         for i in 0..40u64 {
             w.write(&bytes(70_000, i as u8)).unwrap();
@@ -909,9 +907,9 @@ mod tests {
         for direct in [true, false] {
             let dir = disk_tempdir();
             let path = dir.path().join("audit.jsonl");
-            let file = append_file(&path);
+            append_file(&path);
             let mut w = BlockWriter::open(&path, direct, None).unwrap();
-            w.begin(&file, 0).unwrap();
+            w.begin(0);
             w.write(&bytes(10_000, 1)).unwrap();
             w.commit(true, Vec::new(), 3).unwrap();
             assert_eq!(w.drain().unwrap().count, 3);
@@ -939,10 +937,10 @@ mod tests {
         let dir = disk_tempdir();
         let path = dir.path().join("audit.jsonl");
         let head_path = dir.path().join("audit.head");
-        let file = append_file(&path);
+        append_file(&path);
         let head = append_file(&head_path);
         let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
-        w.begin(&file, 0).unwrap();
+        w.begin(0);
         w.write(&bytes(6000, 1)).unwrap();
         w.commit(true, b"first\n".to_vec(), 4).unwrap();
         assert_eq!(w.drain().unwrap().count, 4);
@@ -972,7 +970,7 @@ mod tests {
         let path = dir.path().join("audit.jsonl");
         let file = append_file(&path);
         let mut w = BlockWriter::open(&path, true, None).unwrap();
-        w.begin(&file, 0).unwrap();
+        w.begin(0);
         let mut total = Durable::default();
         for i in 0..300u64 {
             w.write(&bytes(900, i as u8)).unwrap();

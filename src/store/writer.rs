@@ -273,9 +273,7 @@ impl Appender {
                 .metadata()
                 .map_err(StoreError::io("stat", &path))?
                 .len();
-            self.blocks
-                .begin(&self.file, len)
-                .map_err(StoreError::io("read", &path))?;
+            self.blocks.begin(len);
         }
         self.lock = Some(lock);
         self.locked_at = Instant::now();
