@@ -720,6 +720,18 @@ mod tests {
             .unwrap()
     }
 
+    /// The head file as the store opens it (read-write, not appending: each head is
+    /// written at offset 0).
+    fn head_file(path: &Path) -> File {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .unwrap()
+    }
+
     /// A directory on the build disk, not a tmpfs `/tmp`.
     fn disk_tempdir() -> tempfile::TempDir {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
@@ -873,13 +885,7 @@ mod tests {
         let path = dir.path().join("audit.jsonl");
         let head_path = dir.path().join("audit.head");
         append_file(&path);
-        let head = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&head_path)
-            .unwrap();
+        let head = head_file(&head_path);
         let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
         w.begin(0);
         let mut total = Durable::default();
@@ -938,7 +944,7 @@ mod tests {
         let path = dir.path().join("audit.jsonl");
         let head_path = dir.path().join("audit.head");
         append_file(&path);
-        let head = append_file(&head_path);
+        let head = head_file(&head_path);
         let mut w = BlockWriter::open(&path, true, Some(head)).unwrap();
         w.begin(0);
         w.write(&bytes(6000, 1)).unwrap();

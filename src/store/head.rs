@@ -4,7 +4,6 @@
 //! was truncated or rolled back after that entry was written.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,18 +15,8 @@ pub struct Head {
     pub hash: String,
 }
 
-/// Rewrites the head in place through an open file (one `pwrite`, no fsync: a lost head
-/// update only makes the head lag, which verify accepts).
-pub fn write(file: &File, layout: &Layout, head: &Head) -> Result<(), StoreError> {
-    let line = render(head);
-    let path = layout.head_file();
-    file.write_all_at(&line, 0)
-        .map_err(StoreError::io("write", &path))?;
-    file.set_len(line.len() as u64)
-        .map_err(StoreError::io("write", &path))
-}
-
-/// The head's line as it is written (canonical JSON and a newline).
+/// The head's line as it is written (canonical JSON and a newline). The appender hands it
+/// to the disk thread with each batch; its syncer writes it after the batch's fsync.
 pub fn render(head: &Head) -> Vec<u8> {
     let mut line = Vec::with_capacity(96);
     canonical::write_value(
