@@ -80,8 +80,7 @@ fn run(
             Ok(first) => first,
             Err(TryRecvError::Empty) => {
                 // Nothing to chain: wait for the disk now, and let cron in.
-                let durable = appender.release();
-                written(&mut appender, durable, &mut rx, stats, fatal)?;
+                let_go(&mut appender, &mut rx, stats, fatal)?;
                 match rx.blocking_recv() {
                     Some(first) => first,
                     None => break,
@@ -104,13 +103,22 @@ fn run(
         let durable = appender.durable();
         written(&mut appender, durable, &mut rx, stats, fatal)?;
         if appender.held_for().is_some_and(|t| t >= HOLD) {
-            let durable = appender.release();
-            written(&mut appender, durable, &mut rx, stats, fatal)?;
+            let_go(&mut appender, &mut rx, stats, fatal)?;
             std::thread::sleep(YIELD);
         }
     }
+    let_go(&mut appender, &mut rx, stats, fatal)
+}
+
+/// Waits for the disk, counts what became durable and lets the store lock go.
+fn let_go(
+    appender: &mut Appender,
+    rx: &mut mpsc::Receiver<Batch>,
+    stats: &Stats,
+    fatal: &CancellationToken,
+) -> Result<(), StoreError> {
     let durable = appender.release();
-    written(&mut appender, durable, &mut rx, stats, fatal)
+    written(appender, durable, rx, stats, fatal)
 }
 
 /// Counts what became durable, or stops on the error.
